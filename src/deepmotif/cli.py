@@ -1,0 +1,244 @@
+"""``deepmotif <stage>``: one subcommand per workflow step, usable without Snakemake.
+
+Every subcommand reads its inputs, validates them, and writes outputs atomically. Bad input ends with one
+line ``deepmotif <command>: error: <file, line, field>: <what is wrong>`` and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from deepmotif.errors import InputError
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", default=None, help="YAML config (defaults fill in missing keys)")
+    p.add_argument("--set", default=None, metavar="JSON",
+                   help="config values as JSON, merged over --config (the workflow passes its sections here)")
+
+
+def _config(a) -> dict:
+    import json
+
+    from deepmotif.config import load_config, merge
+
+    cfg = load_config(a.config)
+    if a.set:
+        try:
+            extra = json.loads(a.set)
+        except json.JSONDecodeError as err:
+            raise InputError(f"--set is not valid JSON: {err}") from None
+        cfg = merge(cfg, extra)
+    return cfg
+
+
+def cmd_prepare(a) -> None:
+    from deepmotif.config import tf_row
+    from deepmotif.data.prepare import prepare, save_dataset
+
+    cfg = _config(a)
+    row = tf_row(cfg, a.tf)
+    pwm = None
+    if row["source"] == "synthetic":
+        from deepmotif.jaspar import find_motif
+
+        pwm = find_motif(cfg["jaspar"]["release"], row["jaspar_id"] or None, row["jaspar_name"] or None)[0].pwm
+    arrays = prepare(row, cfg["data"], pwm)
+    save_dataset(a.out, arrays, tf=a.tf, source=row["source"])
+    sizes = ", ".join(f"{s} {len(arrays[s + '_y'])}" for s in ("train", "valid", "test"))
+    print(f"{a.tf}: {sizes} sequences → {a.out}", file=sys.stderr)
+
+
+def cmd_train(a) -> None:
+    from deepmotif.data.prepare import load_split
+    from deepmotif.train import fit
+
+    cfg = _config(a)
+    train_cfg = dict(cfg["train"], threads=a.threads)
+    if a.device:
+        train_cfg["device"] = a.device
+    data = {s: load_split(a.data, s) for s in ("train", "valid", "test")}
+    m = fit(a.arch, cfg["models"][a.arch], data, a.out_dir, train_cfg, progress=not a.quiet)
+    print(f"{a.arch}: test AUROC {m['test_auroc']:.4f} (valid {m['valid_auroc']:.4f}, best epoch "
+          f"{m['best_epoch']}/{m['epochs_run']}, {m['device']}, {m['wall_seconds']} s)", file=sys.stderr)
+
+
+def cmd_evaluate(a) -> None:
+    from deepmotif.config import tf_row
+    from deepmotif.data.prepare import load_split
+    from deepmotif.evaluate import auroc_aupr, pwm_scan
+    from deepmotif.io_utils import write_json
+    from deepmotif.jaspar import find_motif
+
+    cfg = _config(a)
+    row = tf_row(cfg, a.tf)
+    motif, _ = find_motif(cfg["jaspar"]["release"], row["jaspar_id"] or None, row["jaspar_name"] or None)
+    X, y = load_split(a.data, "test")
+    metrics = {"architecture": "pwm", "jaspar_id": motif.id, "jaspar_name": motif.name,
+               **{f"test_{k}": v for k, v in auroc_aupr(y, pwm_scan(X, motif.pwm)).items()}}
+    write_json(a.out, metrics)
+    print(f"{a.tf}: PWM {motif.id} scan test AUROC {metrics['test_auroc']:.4f}", file=sys.stderr)
+
+
+def cmd_auroc_table(a) -> None:
+    from deepmotif.report import auroc_table
+    from deepmotif.io_utils import write_tsv
+
+    write_tsv(a.out, auroc_table(a.metrics))
+
+
+def cmd_interpret(a) -> None:
+    import numpy as np
+    import torch
+
+    from deepmotif.data.prepare import load_split
+    from deepmotif.evaluate import predict
+    from deepmotif.interpret.saliency import saliency
+    from deepmotif.io_utils import atomic_path
+    from deepmotif.motifs import top_positives
+    from deepmotif.train import load_model, pick_device
+
+    cfg = _config(a)
+    torch.set_num_threads(a.threads)
+    device = pick_device(a.device or cfg["train"]["device"])
+    model, arch = load_model(a.model, device)
+    X, y = load_split(a.data, "test")
+    logits = predict(model, X, device=device)
+    idx = top_positives(logits, y, int(cfg["interpret"]["n_top"]))
+    sal = saliency(model, X[idx], batch_size=int(cfg["interpret"]["batch_size"]), device=device)
+    with atomic_path(a.out, suffix=".npz") as tmp:
+        np.savez_compressed(tmp, index=idx, logits=logits[idx], saliency=sal, arch=np.asarray(arch))
+
+
+def cmd_motifs(a) -> None:
+    import numpy as np
+
+    from deepmotif.data.prepare import load_split
+    from deepmotif.memeio import write_meme
+    from deepmotif.motifs import attribution_motif
+
+    cfg = _config(a)
+    X, _ = load_split(a.data, "test")
+    with np.load(a.saliency) as sal:
+        idx, attr = sal["index"], sal["saliency"]
+    motif, _ = attribution_motif(X[idx], attr, width=int(cfg["motifs"]["width"]),
+                                 motif_id=f"{a.tf}.{a.arch}.saliency", name=a.tf,
+                                 max_shift=int(cfg["motifs"]["max_shift"]))
+    write_meme(a.out, [motif])
+
+
+def cmd_jaspar(a) -> None:
+    from deepmotif.jaspar import fetch_collection
+    from deepmotif.memeio import write_meme
+
+    write_meme(a.out, fetch_collection(a.release, a.tax_group))
+
+
+def cmd_match(a) -> None:
+    from deepmotif.io_utils import write_tsv
+    from deepmotif.match import match_motifs
+
+    cfg = _config(a)
+    hits, table = match_motifs(a.motifs, a.jaspar, cfg)
+    write_tsv(a.hits, hits)
+    write_tsv(a.out, table)
+    print(table.to_string(index=False), file=sys.stderr)
+
+
+def cmd_report(a) -> None:
+    from deepmotif.report import write_report
+
+    write_report(a.out, _config(a), a.auroc, a.matches, a.motifs, a.jaspar)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="deepmotif", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("prepare", help="cut/read/synthesise one TF's train/valid/test sets")
+    _common(p)
+    p.add_argument("--tf", required=True)
+    p.add_argument("--out", required=True, help="output .npz")
+    p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("train", help="train one architecture on one TF's data, select on validation")
+    _common(p)
+    p.add_argument("--data", required=True)
+    p.add_argument("--arch", required=True, choices=("cnn", "rnn", "cnnrnn"))
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--device", default=None, help="auto, cpu or cuda (overrides config train.device)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="JASPAR PWM scan baseline on one TF's test set")
+    _common(p)
+    p.add_argument("--tf", required=True)
+    p.add_argument("--data", required=True)
+    p.add_argument("--out", required=True, help="output metrics.json")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("auroc-table", help="collect metrics.json files into one AUROC/AUPR table")
+    p.add_argument("--metrics", nargs="+", required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_auroc_table)
+
+    p = sub.add_parser("interpret", help="saliency maps of the top-scoring test positives")
+    _common(p)
+    p.add_argument("--data", required=True)
+    p.add_argument("--model", required=True)
+    p.add_argument("--out", required=True, help="output .npz")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--device", default=None)
+    p.set_defaults(func=cmd_interpret)
+
+    p = sub.add_parser("motifs", help="PWMs from attribution maps, in MEME format")
+    _common(p)
+    p.add_argument("--tf", required=True)
+    p.add_argument("--arch", required=True)
+    p.add_argument("--data", required=True)
+    p.add_argument("--saliency", required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_motifs)
+
+    p = sub.add_parser("jaspar", help="write a JASPAR release's CORE collection as a MEME file (offline)")
+    p.add_argument("--release", required=True)
+    p.add_argument("--tax-group", default="vertebrates")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_jaspar)
+
+    p = sub.add_parser("match", help="Tomtom of extracted motifs against JASPAR → motif-match table")
+    _common(p)
+    p.add_argument("--motifs", nargs="+", required=True, help="MEME files of extracted motifs")
+    p.add_argument("--jaspar", required=True, help="MEME file of the JASPAR targets")
+    p.add_argument("--hits", required=True, help="output: every Tomtom hit (TSV)")
+    p.add_argument("--out", required=True, help="output: motif_matches.tsv")
+    p.set_defaults(func=cmd_match)
+
+    p = sub.add_parser("report", help="HTML report with tables and motif logos")
+    _common(p)
+    p.add_argument("--auroc", required=True)
+    p.add_argument("--matches", required=True)
+    p.add_argument("--motifs", nargs="+", required=True)
+    p.add_argument("--jaspar", default=None, help="MEME file of the JASPAR targets (for match logos)")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "deepmotif" / "numba"))
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except InputError as err:
+        print(f"deepmotif {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""Run configuration: defaults merged under the user's YAML, and the TF sample sheet checked row by row.
+
+Types and keys are checked by JSON schemas in ``workflow/schemas`` when Snakemake starts; the checks here
+are the ones a schema cannot express (duplicate names, files that exist, JASPAR IDs that exist) and run
+both there and in the command-line tools, so each names the sheet's line and field.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from deepmotif.errors import InputError
+
+DEFAULTS: dict = {
+    "tfs": "config/tfs.tsv",
+    "architectures": ["cnn", "rnn", "cnnrnn"],
+    "jaspar": {"release": "JASPAR2024", "tax_group": "vertebrates"},
+    "data": {"seq_len": 101, "valid_fraction": 0.1, "test_fraction": 0.2, "max_train": None, "seed": 1,
+             "synthetic": {"n_train": 2000, "n_test": 500, "motif_rate": 1.0}},
+    "models": {
+        "cnn": {"filters": 128, "kernels": [9, 5, 3], "pool": 2, "dropout": 0.5, "activation": "relu"},
+        "rnn": {"hidden": 32, "layers": 1, "pool": "max", "dropout": 0.5},
+        "cnnrnn": {"filters": 128, "kernel": 9, "conv_pool": 1, "hidden": 32, "layers": 1, "pool": "max",
+                   "dropout": 0.5, "activation": "relu"},
+    },
+    "train": {"epochs": 20, "batch_size": 128, "lr": 0.001, "weight_decay": 0.0, "patience": 5,
+              "lr_patience": 2, "seed": 1, "device": "auto", "resume": True, "threads": 1},
+    "interpret": {"n_top": 200, "batch_size": 256, "threads": 1},
+    "motifs": {"width": 15, "max_shift": 2},
+    "match": {"backend": "memelite", "thresh": 0.5, "significance": 0.05, "tomtom_bin": None},
+}
+
+SHEET_COLUMNS = ("name", "source", "train", "test", "jaspar_id", "jaspar_name", "cell_line")
+FILE_SOURCES = ("deepbind", "deepmotif_fasta", "zeng", "fasta")
+
+
+def merge(base: dict, override: dict) -> dict:
+    """Deep merge: values in ``override`` win, nested dicts are merged key by key."""
+    out = copy.deepcopy(base)
+    for key, value in (override or {}).items():
+        out[key] = merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def load_config(path: str | Path | None) -> dict:
+    """Read a YAML config and fill in defaults for every key it leaves out."""
+    if path is None:
+        return copy.deepcopy(DEFAULTS)
+    path = Path(path)
+    try:
+        user = yaml.safe_load(path.read_text()) or {}
+    except FileNotFoundError:
+        raise InputError("config file not found", path=path) from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        raise InputError(f"not valid YAML: {getattr(err, 'problem', err)}", path=path,
+                         line=mark.line + 1 if mark else None) from None
+    if not isinstance(user, dict):
+        raise InputError("config must be a mapping of keys to values", path=path)
+    return merge(DEFAULTS, user)
+
+
+def read_sheet(path: str | Path) -> pd.DataFrame:
+    """Read the TF sample sheet (tab-separated, one row per TF) as strings, blanks as ''."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("TF sheet not found", path=path)
+    try:
+        sheet = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment="#")
+    except pd.errors.ParserError as err:
+        raise InputError(f"not a tab-separated table: {err}", path=path) from None
+    except pd.errors.EmptyDataError:
+        raise InputError("TF sheet is empty", path=path) from None
+    missing = [c for c in ("name", "source") if c not in sheet.columns]
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(missing)}; columns are {', '.join(SHEET_COLUMNS)}",
+                         path=path, line=1)
+    for col in SHEET_COLUMNS:
+        if col not in sheet.columns:
+            sheet[col] = ""
+    return sheet
+
+
+def check_sheet(sheet: pd.DataFrame, path: str | Path, release: str | None = None) -> None:
+    """Semantic checks of the sheet: names unique and well-formed, known sources, input files present,
+    JASPAR motif resolvable in ``release``. Raises :class:`InputError` naming the line and field."""
+    from deepmotif.data.prepare import SOURCES
+
+    if len(sheet) == 0:
+        raise InputError("TF sheet has no rows", path=path)
+    line_of = _data_lines(path)
+    seen: dict[str, int] = {}
+    for i, row in enumerate(sheet.to_dict("records")):
+        line = line_of[i] if i < len(line_of) else i + 2
+        name = row["name"].strip()
+        if not name or any(c in name for c in " /\t") or name.startswith("."):
+            raise InputError(f"TF name {name!r} must be non-empty without spaces or '/'", path=path, line=line,
+                             field="name")
+        if name in seen:
+            raise InputError(f"duplicate TF name {name!r} (first on line {seen[name]})", path=path, line=line,
+                             field="name")
+        seen[name] = line
+        if row["source"] not in SOURCES:
+            raise InputError(f"unknown source {row['source']!r}; choose one of {', '.join(SOURCES)}", path=path,
+                             line=line, field="source")
+        if row["source"] in FILE_SOURCES:
+            if not row["train"]:
+                raise InputError(f"source {row['source']} needs a training file", path=path, line=line,
+                                 field="train")
+            for col in ("train", "test"):
+                if row[col] and not Path(row[col]).is_file():
+                    raise InputError(f"file {row[col]!r} not found", path=path, line=line, field=col)
+        if row["source"] == "synthetic" and not (row["jaspar_id"] or row["jaspar_name"]):
+            raise InputError("synthetic source needs a JASPAR motif to plant", path=path, line=line,
+                             field="jaspar_id")
+        if release and (row["jaspar_id"] or row["jaspar_name"]):
+            from deepmotif.jaspar import find_motif
+
+            try:
+                find_motif(release, row["jaspar_id"] or None, row["jaspar_name"] or None)
+            except InputError as err:
+                raise InputError(str(err), path=path, line=line, field=err.field) from None
+
+
+def _data_lines(path: str | Path) -> list[int]:
+    """1-based file line of each data row (skipping the header, blank and comment lines)."""
+    lines = Path(path).read_text().splitlines()
+    numbered = [n for n, text in enumerate(lines, start=1) if text.strip() and not text.startswith("#")]
+    return numbered[1:]
+
+
+def tf_row(config: dict, name: str) -> dict:
+    """The sheet row of TF ``name`` as a dict."""
+    sheet = read_sheet(config["tfs"])
+    rows = sheet[sheet["name"] == name]
+    if rows.empty:
+        raise InputError(f"TF {name!r} is not in the sheet (has: {', '.join(sheet['name'])})", path=config["tfs"])
+    return rows.iloc[0].to_dict()

@@ -1,0 +1,82 @@
+"""JASPAR motifs offline through pyjaspar, always for an explicit release (pyjaspar's default moves)."""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+import numpy as np
+
+from deepmotif.errors import InputError
+from deepmotif.memeio import Motif
+
+RELEASES = ("JASPAR2014", "JASPAR2016", "JASPAR2018", "JASPAR2020", "JASPAR2022", "JASPAR2024", "JASPAR2026")
+
+
+@functools.lru_cache(maxsize=None)
+def _db(release: str):
+    if release not in RELEASES:
+        raise InputError(f"unknown JASPAR release {release!r}; choose one of {', '.join(RELEASES)}",
+                         field="jaspar.release")
+    from pyjaspar import jaspardb
+
+    return jaspardb(release=release)
+
+
+def to_motif(jm) -> Motif:
+    """A Biopython JASPAR motif → :class:`Motif` with a (4, w) probability matrix (counts normalised)."""
+    counts = np.array([jm.counts[b] for b in "ACGT"], dtype=np.float64)
+    pwm = counts / counts.sum(axis=0, keepdims=True)
+    return Motif(id=jm.matrix_id, name=jm.name, pwm=pwm, nsites=int(round(counts.sum(axis=0).mean())))
+
+
+@functools.lru_cache(maxsize=None)
+def _collection(release: str, tax_group: str):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return tuple(_db(release).fetch_motifs(collection="CORE", tax_group=[tax_group], all_versions=False))
+
+
+def fetch_collection(release: str, tax_group: str = "vertebrates") -> list[Motif]:
+    """The CORE collection of one taxonomic group, latest version of each matrix (JASPAR's non-redundant set).
+
+    Parameters
+    ----------
+    release : str
+        e.g. ``"JASPAR2024"``.
+    tax_group : str
+        JASPAR taxonomic group, default ``"vertebrates"``.
+    """
+    return [to_motif(m) for m in _collection(release, tax_group)]
+
+
+def families(release: str, tax_group: str = "vertebrates") -> dict[str, frozenset[str]]:
+    """Matrix ID → set of TF family names (a dimer's ID carries the families of both partners)."""
+    return {m.matrix_id: frozenset(m.tf_family or ()) for m in _collection(release, tax_group)}
+
+
+def find_motif(release: str, jaspar_id: str | None = None, name: str | None = None) -> tuple[Motif, frozenset]:
+    """Look up one motif by matrix ID (``MA0035.5``, or ``MA0035`` for the release's latest version) or,
+    failing an ID, by TF name (case-insensitive). Returns the motif and its TF families.
+
+    Raises
+    ------
+    InputError
+        When no motif of that ID or name exists in the release.
+    """
+    db = _db(release)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if jaspar_id:
+            jm = db.fetch_motif_by_id(jaspar_id)
+            if jm is None:
+                raise InputError(f"JASPAR ID {jaspar_id!r} is not in {release}", field="jaspar_id")
+        elif name:
+            hits = [m for m in _collection(release, "vertebrates") if m.name.upper() == name.upper()]
+            hits = hits or list(db.fetch_motifs_by_name(name) or [])
+            if not hits:
+                raise InputError(f"no JASPAR motif named {name!r} in {release}", field="jaspar_name")
+            jm = sorted(hits, key=lambda m: (m.base_id, m.version))[-1]
+        else:
+            raise InputError("give a JASPAR ID or a TF name", field="jaspar_id")
+    return to_motif(jm), frozenset(jm.tf_family or ())

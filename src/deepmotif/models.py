@@ -1,0 +1,139 @@
+"""The three architectures of the Deep Motif Dashboard, each mapping (N, 4, L) one-hot → (N,) logits of the
+positive (bound) class. All accept any length L >= 1 (convolutions are padded), which the temporal
+output scores of prefixes need.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+ARCHITECTURES = ("cnn", "rnn", "cnnrnn")
+
+
+def _activation(name: str) -> nn.Module:
+    if name == "relu":
+        return nn.ReLU()
+    if name == "exp":
+        return _Exp()
+    raise ValueError(f"activation must be 'relu' or 'exp', got {name!r}")
+
+
+class _Exp(nn.Module):
+    """Exponential activation (Koo & Ploenzke 2021) for the first layer."""
+
+    def forward(self, x):
+        return torch.exp(x)
+
+
+def _pool_time(h: torch.Tensor, how: str) -> torch.Tensor:
+    """(N, T, H) → (N, H) by mean or max over time."""
+    if how == "mean":
+        return h.mean(dim=1)
+    if how == "max":
+        return h.max(dim=1).values
+    raise ValueError(f"pool must be 'mean' or 'max', got {how!r}")
+
+
+class CNN(nn.Module):
+    """Convolutions (widths ``kernels``) with ReLU and max-pool between them, global max, dropout, linear.
+
+    Parameters
+    ----------
+    filters : int
+        Filters per convolution layer (paper: 128).
+    kernels : sequence of int
+        Widths of the convolution layers (paper: 9, 5, 3).
+    pool : int
+        Max-pool width after every layer but the last.
+    dropout : float
+        Dropout before the linear layer.
+    activation : str
+        ``relu`` or ``exp`` for the first layer (later layers use ReLU).
+    """
+
+    def __init__(self, filters: int = 128, kernels=(9, 5, 3), pool: int = 2, dropout: float = 0.5,
+                 activation: str = "relu"):
+        super().__init__()
+        layers, width = [], 4
+        for i, k in enumerate(kernels):
+            layers += [nn.Conv1d(width, filters, k, padding=k // 2),
+                       _activation(activation) if i == 0 else nn.ReLU()]
+            if i < len(kernels) - 1 and pool > 1:
+                layers.append(nn.MaxPool1d(pool, ceil_mode=True))
+            width = filters
+        self.features = nn.Sequential(*layers)
+        self.dropout = nn.Dropout(dropout)
+        self.linear = nn.Linear(filters, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.features(x).max(dim=2).values
+        return self.linear(self.dropout(h)).squeeze(-1)
+
+
+class RNN(nn.Module):
+    """Bidirectional LSTM over the one-hot bases, pooled over time (paper: mean), dropout, linear.
+
+    Parameters
+    ----------
+    hidden : int
+        LSTM units per direction (paper: 32).
+    layers : int
+        Stacked LSTM layers.
+    pool : str
+        ``mean`` (paper) or ``max`` over time.
+    dropout : float
+        Dropout before the linear layer.
+    """
+
+    def __init__(self, hidden: int = 32, layers: int = 1, pool: str = "max", dropout: float = 0.5,
+                 input_size: int = 4):
+        super().__init__()
+        self.pool = pool
+        self.lstm = nn.LSTM(input_size, hidden, num_layers=layers, batch_first=True, bidirectional=True)
+        _init_lstm(self.lstm)
+        self.dropout = nn.Dropout(dropout)
+        self.linear = nn.Linear(2 * hidden, 1)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, C, L) → (N, L, 2 * hidden) LSTM outputs."""
+        return self.lstm(x.transpose(1, 2))[0]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(self.dropout(_pool_time(self.encode(x), self.pool))).squeeze(-1)
+
+
+class CNNRNN(RNN):
+    """One convolution layer (width ``kernel``, ReLU, optional max-pool) feeding a bidirectional LSTM."""
+
+    def __init__(self, filters: int = 128, kernel: int = 9, conv_pool: int = 1, hidden: int = 32,
+                 layers: int = 1, pool: str = "max", dropout: float = 0.5, activation: str = "relu"):
+        super().__init__(hidden=hidden, layers=layers, pool=pool, dropout=dropout, input_size=filters)
+        conv = [nn.Conv1d(4, filters, kernel, padding=kernel // 2), _activation(activation)]
+        if conv_pool > 1:
+            conv.append(nn.MaxPool1d(conv_pool, ceil_mode=True))
+        self.conv = nn.Sequential(*conv)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return super().encode(self.conv(x))
+
+
+def _init_lstm(lstm: nn.LSTM) -> None:
+    """Orthogonal recurrent weights and forget-gate bias 1: the usual fix for LSTMs that do not start to learn."""
+    for name, p in lstm.named_parameters():
+        if "weight_hh" in name:
+            for i in range(4):
+                nn.init.orthogonal_(p.data[i * lstm.hidden_size:(i + 1) * lstm.hidden_size])
+        elif "bias" in name:
+            p.data.zero_()
+            p.data[lstm.hidden_size:2 * lstm.hidden_size] = 0.5  # forget gate; b_ih + b_hh = 1
+
+
+def build_model(arch: str, **params) -> nn.Module:
+    """Instantiate an architecture by name (``cnn``, ``rnn``, ``cnnrnn``) with keyword sizes from config."""
+    classes = {"cnn": CNN, "rnn": RNN, "cnnrnn": CNNRNN}
+    if arch not in classes:
+        raise ValueError(f"architecture must be one of {', '.join(ARCHITECTURES)}, got {arch!r}")
+    if "kernels" in params:
+        params["kernels"] = tuple(params["kernels"])
+    return classes[arch](**params)

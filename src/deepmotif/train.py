@@ -1,0 +1,164 @@
+"""The train stage: fit one architecture on one TF, select the model on validation AUROC (never on test),
+checkpoint every epoch atomically so a killed job resumes, and write ``metrics.json``."""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from deepmotif.errors import InputError
+from deepmotif.evaluate import auroc_aupr, predict
+from deepmotif.io_utils import atomic_path, write_json
+from deepmotif.models import build_model
+
+TRAIN_DEFAULTS = {"epochs": 20, "batch_size": 128, "lr": 1e-3, "weight_decay": 0.0, "patience": 5,
+                  "seed": 1, "device": "auto", "threads": 1, "lr_patience": 2, "resume": True}
+
+
+def pick_device(device: str = "auto") -> torch.device:
+    """``auto`` → CUDA when available, else CPU; ``cpu``/``cuda``/``cuda:1`` as given."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise InputError("config asks for a CUDA device but none is available", field="train.device")
+    return torch.device(device)
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, numpy and torch (CPU and CUDA) and ask torch for deterministic kernels."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def save_model(path: str | Path, model: torch.nn.Module, arch: str, params: dict) -> None:
+    """Write a self-describing checkpoint (architecture, sizes, weights) atomically."""
+    with atomic_path(path) as tmp:
+        torch.save({"arch": arch, "params": params, "state_dict": model.state_dict()}, tmp)
+
+
+def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, str]:
+    """Rebuild a model saved by :func:`save_model`; returns (model in eval mode, architecture)."""
+    try:
+        ckpt = torch.load(path, map_location=device, weights_only=False)
+        model = build_model(ckpt["arch"], **ckpt["params"])
+        model.load_state_dict(ckpt["state_dict"])
+    except FileNotFoundError:
+        raise InputError("model checkpoint not found", path=path) from None
+    except (RuntimeError, KeyError, EOFError, ValueError, TypeError) as err:
+        raise InputError(f"not a usable deepmotif checkpoint ({type(err).__name__}: {str(err)[:200]})",
+                         path=path) from None
+    return model.to(device).eval(), ckpt["arch"]
+
+
+def _state(model, opt, sched, epoch, best, history) -> dict:
+    return {"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+            "epoch": epoch, "best": best, "history": history, "torch_rng": torch.get_rng_state(),
+            "numpy_rng": np.random.get_state(), "python_rng": random.getstate()}
+
+
+def _resume(path: Path, arch: str, model, opt, sched):
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+        if state.get("arch") != arch:
+            raise InputError(f"checkpoint is of architecture {state.get('arch')!r}, expected {arch!r}; delete it "
+                             "to start over", path=path)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+    except InputError:
+        raise
+    except Exception as err:  # a truncated or foreign file
+        raise InputError(f"cannot resume from checkpoint ({type(err).__name__}: {str(err)[:200]}); delete it to "
+                         "start over", path=path) from None
+    torch.set_rng_state(state["torch_rng"])
+    np.random.set_state(state["numpy_rng"])
+    random.setstate(state["python_rng"])
+    return state["epoch"] + 1, state["best"], state["history"]
+
+
+def fit(arch: str, params: dict, data: dict[str, tuple[np.ndarray, np.ndarray]], out_dir: str | Path,
+        cfg: dict | None = None, progress: bool = True) -> dict:
+    """Train ``arch`` on ``data['train']``, select on ``data['valid']`` AUROC, report on ``data['test']``.
+
+    Parameters
+    ----------
+    arch : str
+        ``cnn``, ``rnn`` or ``cnnrnn``.
+    params : dict
+        Model sizes for :func:`deepmotif.models.build_model`.
+    data : dict
+        ``{"train"|"valid"|"test": (X (N, 4, L) float32, y (N,))}``.
+    out_dir : str or Path
+        Receives ``best.pt``, ``last.pt`` (resumable state) and ``metrics.json``.
+    cfg : dict, optional
+        Training options (see ``TRAIN_DEFAULTS``).
+
+    Returns
+    -------
+    dict
+        The metrics written to ``metrics.json``.
+    """
+    cfg = {**TRAIN_DEFAULTS, **(cfg or {})}
+    out_dir = Path(out_dir)
+    device = pick_device(cfg["device"])
+    torch.set_num_threads(int(cfg["threads"]))
+    set_seed(int(cfg["seed"]))
+    model = build_model(arch, **params).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max", factor=0.5, patience=cfg["lr_patience"])
+    X, y = (torch.as_tensor(a) for a in data["train"])
+    Xv, yv = data["valid"]
+    start, best, history = 0, {"auroc": -1.0, "epoch": -1}, []
+    last_path = out_dir / "last.pt"
+    if cfg["resume"] and last_path.exists():
+        start, best, history = _resume(last_path, arch, model, opt, sched)
+        print(f"resuming {arch} from epoch {start}", file=sys.stderr)
+    t0 = time.time() - sum(h["seconds"] for h in history)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    gen = torch.Generator()
+    for epoch in range(start, int(cfg["epochs"])):
+        if epoch - best["epoch"] > cfg["patience"] and best["epoch"] >= 0:
+            break
+        model.train()
+        gen.manual_seed(int(cfg["seed"]) * 100003 + epoch)
+        order = torch.randperm(len(X), generator=gen)
+        t_epoch, total = time.time(), 0.0
+        batches = range(0, len(X), cfg["batch_size"])
+        for i in tqdm(batches, desc=f"{arch} epoch {epoch + 1}/{cfg['epochs']}", disable=not progress,
+                      file=sys.stderr, mininterval=2, leave=False):
+            idx = order[i:i + cfg["batch_size"]]
+            xb, yb = X[idx].to(device, non_blocking=True), y[idx].float().to(device, non_blocking=True)
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(idx)
+        valid = auroc_aupr(yv, predict(model, Xv, device=device))
+        sched.step(valid["auroc"])
+        history.append({"epoch": epoch + 1, "loss": total / len(X), "valid_auroc": valid["auroc"],
+                        "seconds": time.time() - t_epoch})
+        if progress:
+            print(f"{arch} epoch {epoch + 1}: loss {total / len(X):.4f} valid AUROC {valid['auroc']:.4f}",
+                  file=sys.stderr)
+        if valid["auroc"] > best["auroc"]:
+            best = {"auroc": valid["auroc"], "epoch": epoch}
+            save_model(out_dir / "best.pt", model, arch, params)
+        with atomic_path(last_path) as tmp:
+            torch.save({**_state(model, opt, sched, epoch, best, history), "arch": arch}, tmp)
+    model, _ = load_model(out_dir / "best.pt", device)
+    metrics = {"architecture": arch, "params": params, "device": str(device), "epochs_run": len(history),
+               "best_epoch": best["epoch"] + 1, "wall_seconds": round(time.time() - t0, 2), "history": history,
+               "seed": int(cfg["seed"]), "n_train": int(len(X)), "selected_on": "valid_auroc"}
+    for split, (Xs, ys) in data.items():
+        for key, value in auroc_aupr(ys, predict(model, Xs, device=device)).items():
+            metrics[f"{split}_{key}"] = value
+    write_json(out_dir / "metrics.json", metrics)
+    return metrics

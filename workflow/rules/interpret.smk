@@ -1,0 +1,19 @@
+# Interpret stage: saliency maps of the top-scoring test positives.
+
+
+rule saliency:
+    input:
+        data="results/{tf}/data.npz",
+        model="results/{tf}/{arch}/best.pt",
+    output:
+        "results/{tf}/{arch}/saliency.npz",
+    params:
+        settings=settings("interpret", "train"),
+    threads: config["interpret"]["threads"]
+    log:
+        "logs/saliency/{tf}_{arch}.log",
+    conda:
+        "../../envs/deepmotif.yaml"
+    shell:
+        "deepmotif interpret --set {params.settings:q} --data {input.data} --model {input.model}"
+        " --out {output} --threads {threads} 2> {log}"

@@ -1,0 +1,43 @@
+# Match stage: every extracted motif against JASPAR with Tomtom → results/tables/motif_matches.tsv.
+
+
+rule jaspar_db:
+    output:
+        JASPAR_DB,
+    params:
+        release=config["jaspar"]["release"],
+        tax=config["jaspar"]["tax_group"],
+    log:
+        "logs/jaspar_db.log",
+    conda:
+        "../../envs/deepmotif.yaml"
+    shell:
+        "deepmotif jaspar --release {params.release} --tax-group {params.tax} --out {output} 2> {log}"
+
+
+rule match:
+    input:
+        motifs=expand("results/{tf}/{arch}/motifs.meme", tf=TFS, arch=ARCHS),
+        jaspar=JASPAR_DB,
+    output:
+        hits="results/tables/tomtom_hits.tsv",
+        table=report(
+            "results/tables/motif_matches.tsv",
+            caption="../report/motif_matches.rst",
+            category="Motifs",
+        ),
+    params:
+        settings=settings("jaspar", "match"),
+    log:
+        "logs/match.log",
+    conda:
+        "../../envs/deepmotif.yaml"
+    shell:
+        "deepmotif match --set {params.settings:q} --motifs {input.motifs} --jaspar {input.jaspar}"
+        " --hits {output.hits} --out {output.table} 2> {log}"
+
+
+rule motif_table:
+    input:
+        "results/tables/motif_matches.tsv",
+    default_target: False

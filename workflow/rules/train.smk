@@ -1,0 +1,22 @@
+# Train stage: one architecture on one TF, model selection on the validation set.
+
+
+rule train:
+    input:
+        "results/{tf}/data.npz",
+    output:
+        model="results/{tf}/{arch}/best.pt",
+        metrics="results/{tf}/{arch}/metrics.json",
+    params:
+        settings=lambda wildcards: settings("train", "models"),
+        out_dir=lambda wildcards, output: os.path.dirname(output.model),
+    threads: config["train"]["threads"]
+    log:
+        "logs/train/{tf}_{arch}.log",
+    benchmark:
+        "logs/train/{tf}_{arch}.benchmark.tsv"
+    conda:
+        "../../envs/deepmotif.yaml"
+    shell:
+        "deepmotif train --set {params.settings:q} --data {input} --arch {wildcards.arch}"
+        " --out-dir {params.out_dir} --threads {threads} 2> {log}"
