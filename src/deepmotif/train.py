@@ -52,7 +52,7 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[to
         model.load_state_dict(ckpt["state_dict"])
     except FileNotFoundError:
         raise InputError("model checkpoint not found", path=path) from None
-    except (RuntimeError, KeyError, EOFError, ValueError, TypeError) as err:
+    except Exception as err:  # truncated, foreign or mismatched file: one clear message, not a trace
         raise InputError(f"not a usable deepmotif checkpoint ({type(err).__name__}: {str(err)[:200]})",
                          path=path) from None
     return model.to(device).eval(), ckpt["arch"]

@@ -1,0 +1,47 @@
+"""Config and TF sheet: defaults, and one clear error naming the sheet line and field."""
+
+from __future__ import annotations
+
+import pytest
+
+from deepmotif.config import check_sheet, load_config, read_sheet
+from deepmotif.errors import InputError
+
+HEAD = "name\tsource\ttrain\ttest\tjaspar_id\tjaspar_name\tcell_line\n"
+
+
+def _sheet(tmp_path, body: str):
+    path = tmp_path / "tfs.tsv"
+    path.write_text(HEAD + body)
+    return path
+
+
+@pytest.mark.parametrize("body, line, field, what", [
+    ("GATA1\tsynthetic\t\t\tMA0035.5\tGATA1\tK562\nGATA1\tsynthetic\t\t\tMA0035.5\tGATA1\tK562\n", 3, "name",
+     "duplicate TF name"),
+    ("GATA1\tsynthetc\t\t\tMA0035.5\tGATA1\tK562\n", 2, "source", "unknown source"),
+    ("GATA1\tsynthetic\t\t\tMA9999.1\t\tK562\n", 2, "jaspar_id", "not in JASPAR2024"),
+    ("GATA1\tsynthetic\t\t\t\tNOSUCHTF\tK562\n", 2, "jaspar_name", "no JASPAR motif named"),
+    ("GATA1\tdeepbind\tmissing_AC.seq.gz\t\t\tGATA1\tK562\n", 2, "train", "not found"),
+    ("GATA1\tsynthetic\t\t\t\t\tK562\n", 2, "jaspar_id", "needs a JASPAR motif"),
+])
+def test_sheet_errors_name_line_and_field(tmp_path, body, line, field, what):
+    path = _sheet(tmp_path, body)
+    with pytest.raises(InputError) as err:
+        check_sheet(read_sheet(path), path, "JASPAR2024")
+    msg = str(err.value)
+    assert f"tfs.tsv, line {line}, field '{field}'" in msg and what in msg, msg
+
+
+def test_good_sheet_and_defaults(tmp_path):
+    path = _sheet(tmp_path, "GATA1\tsynthetic\t\t\tMA0035.5\tGATA1\tK562\n")
+    check_sheet(read_sheet(path), path, "JASPAR2024")
+    cfg = load_config(None)
+    assert cfg["jaspar"]["release"] == "JASPAR2024" and cfg["models"]["cnn"]["kernels"] == [9, 5, 3]
+
+
+def test_bad_yaml_names_line(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("data:\n  seq_len: 101\n   bad: [\n")
+    with pytest.raises(InputError, match=r"c.yaml, line \d+: not valid YAML"):
+        load_config(path)

@@ -1,0 +1,74 @@
+"""Models accept any length; training selects on validation and writes metrics and checkpoints."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from deepmotif.data.prepare import add_shuffled_negatives
+from deepmotif.data.onehot import codes_to_one_hot
+from deepmotif.data.synthetic import markov_background, plant_motifs
+from deepmotif.errors import InputError
+from deepmotif.models import build_model
+from deepmotif.train import fit, load_model
+
+SMALL = {"cnn": {"filters": 16, "kernels": [9, 5, 3]}, "rnn": {"hidden": 8},
+         "cnnrnn": {"filters": 16, "kernel": 9, "hidden": 8, "conv_pool": 2}}
+
+
+@pytest.mark.parametrize("arch", ["cnn", "rnn", "cnnrnn"])
+@pytest.mark.parametrize("length", [1, 7, 101])
+def test_models_map_any_length_to_one_logit(arch, length):
+    model = build_model(arch, **SMALL[arch])
+    assert model(torch.zeros(3, 4, length)).shape == (3,)
+
+
+def test_unknown_architecture():
+    with pytest.raises(ValueError, match="architecture must be one of"):
+        build_model("transformer")
+
+
+def _task(n: int, seed: int):
+    pwm = np.eye(4)[:, [2, 0, 3, 0, 0, 2]]  # GATAAG, deterministic
+    pos, _, _ = plant_motifs(markov_background(n, 60, seed), pwm, 1.0, seed + 1)
+    codes, y = add_shuffled_negatives(pos, seed + 2)
+    return codes_to_one_hot(codes), y.astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def task():
+    return {"train": _task(600, 1), "valid": _task(100, 10), "test": _task(100, 20)}
+
+
+def test_fit_learns_selects_on_valid_and_reloads(tmp_path, task):
+    params = {"filters": 32, "kernels": [9], "dropout": 0.1}  # one layer: learns a single word in 1-2 epochs
+    m = fit("cnn", params, task, tmp_path, {"epochs": 4, "batch_size": 32, "lr": 1e-2}, progress=False)
+    assert m["test_auroc"] > 0.9, m
+    assert m["selected_on"] == "valid_auroc"
+    best = int(np.argmax([h["valid_auroc"] for h in m["history"]])) + 1
+    assert m["best_epoch"] == best
+    saved = json.loads((tmp_path / "metrics.json").read_text())
+    for key in ("train_auroc", "valid_auroc", "test_auroc", "test_aupr", "epochs_run", "wall_seconds", "device"):
+        assert key in saved
+    model, arch = load_model(tmp_path / "best.pt")
+    assert arch == "cnn" and not model.training
+
+
+def test_same_seed_same_metrics(tmp_path, task):
+    cfg = {"epochs": 2, "batch_size": 64}
+    a = fit("rnn", SMALL["rnn"], task, tmp_path / "a", cfg, progress=False)
+    b = fit("rnn", SMALL["rnn"], task, tmp_path / "b", cfg, progress=False)
+    assert [h["loss"] for h in a["history"]] == [h["loss"] for h in b["history"]]
+    assert a["test_auroc"] == b["test_auroc"]
+
+
+def test_checkpoint_of_other_architecture_is_refused(tmp_path, task):
+    fit("cnn", SMALL["cnn"], task, tmp_path, {"epochs": 1}, progress=False)
+    with pytest.raises(InputError, match="architecture 'cnn', expected 'rnn'"):
+        fit("rnn", SMALL["rnn"], task, tmp_path, {"epochs": 2}, progress=False)
+    (tmp_path / "best.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(InputError, match="best.pt: not a usable deepmotif checkpoint"):
+        load_model(tmp_path / "best.pt")
