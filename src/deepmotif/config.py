@@ -32,6 +32,9 @@ DEFAULTS: dict = {
     "interpret": {"n_top": 200, "batch_size": 256, "threads": 1},
     "motifs": {"width": 15, "max_shift": 2},
     "match": {"backend": "memelite", "thresh": 0.5, "significance": 0.05, "tomtom_bin": None},
+    # Scheduling only (read by the train/saliency rules' `resources:`, never by the deepmotif commands).
+    "resources": {"gpu": 1, "gpu_model": None, "gres": None, "slurm_extra": None,
+                  "train": {"runtime": 240, "mem_mb": 16000}, "interpret": {"runtime": 60, "mem_mb": 8000}},
 }
 
 SHEET_COLUMNS = ("name", "source", "train", "test", "jaspar_id", "jaspar_name", "cell_line")

@@ -3,6 +3,8 @@ checkpoint every epoch atomically so a killed job resumes, and write ``metrics.j
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 import sys
 import time
@@ -58,18 +60,34 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[to
     return model.to(device).eval(), ckpt["arch"]
 
 
-def _state(model, opt, sched, epoch, best, history) -> dict:
-    return {"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+def _state(model, opt, sched, epoch, best, history, best_state) -> dict:
+    return {"model": model.state_dict(), "best_model": best_state, "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
             "epoch": epoch, "best": best, "history": history, "torch_rng": torch.get_rng_state(),
             "numpy_rng": np.random.get_state(), "python_rng": random.getstate()}
 
 
-def _resume(path: Path, arch: str, model, opt, sched):
+# Training options that do not change what a resumed run computes.
+_RESUMABLE = ("epochs", "patience", "threads", "device", "resume")
+
+
+def _signature(arch: str, params: dict, cfg: dict, X: torch.Tensor, y: torch.Tensor) -> dict:
+    """What a resumable state must agree on: architecture, sizes, training options and the training data."""
+    digest = hashlib.sha256(X.numpy().tobytes() + y.numpy().tobytes()).hexdigest()
+    return {"arch": arch, "params": params, "train": {k: v for k, v in cfg.items() if k not in _RESUMABLE},
+            "data_sha256": digest}
+
+
+def _resume(path: Path, signature: dict, model, opt, sched):
+    """Restore the training state of ``path``; None when it belongs to other settings (then start over)."""
+    arch = signature["arch"]
     try:
         state = torch.load(path, map_location="cpu", weights_only=False)
         if state.get("arch") != arch:
             raise InputError(f"checkpoint is of architecture {state.get('arch')!r}, expected {arch!r}; delete it "
                              "to start over", path=path)
+        if json.loads(json.dumps(state.get("signature"))) != json.loads(json.dumps(signature)):
+            print(f"warning: {path} was written with other settings; starting over", file=sys.stderr)
+            return None
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
@@ -81,7 +99,7 @@ def _resume(path: Path, arch: str, model, opt, sched):
     torch.set_rng_state(state["torch_rng"])
     np.random.set_state(state["numpy_rng"])
     random.setstate(state["python_rng"])
-    return state["epoch"] + 1, state["best"], state["history"]
+    return state["epoch"] + 1, state["best"], state["history"], state["best_model"]
 
 
 def fit(arch: str, params: dict, data: dict[str, tuple[np.ndarray, np.ndarray]], out_dir: str | Path,
@@ -116,11 +134,13 @@ def fit(arch: str, params: dict, data: dict[str, tuple[np.ndarray, np.ndarray]],
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max", factor=0.5, patience=cfg["lr_patience"])
     X, y = (torch.as_tensor(a) for a in data["train"])
     Xv, yv = data["valid"]
-    start, best, history = 0, {"auroc": -1.0, "epoch": -1}, []
+    start, best, history, best_state = 0, {"auroc": -1.0, "epoch": -1}, [], None
     last_path = out_dir / "last.pt"
-    if cfg["resume"] and last_path.exists():
-        start, best, history = _resume(last_path, arch, model, opt, sched)
-        print(f"resuming {arch} from epoch {start}", file=sys.stderr)
+    signature = _signature(arch, params, cfg, X, y)
+    resumed = _resume(last_path, signature, model, opt, sched) if cfg["resume"] and last_path.exists() else None
+    if resumed:
+        start, best, history, best_state = resumed
+        print(f"resuming {arch} from epoch {start + 1}", file=sys.stderr)
     t0 = time.time() - sum(h["seconds"] for h in history)
     loss_fn = torch.nn.BCEWithLogitsLoss()
     gen = torch.Generator()
@@ -150,10 +170,13 @@ def fit(arch: str, params: dict, data: dict[str, tuple[np.ndarray, np.ndarray]],
                   file=sys.stderr)
         if valid["auroc"] > best["auroc"]:
             best = {"auroc": valid["auroc"], "epoch": epoch}
-            save_model(out_dir / "best.pt", model, arch, params)
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         with atomic_path(last_path) as tmp:
-            torch.save({**_state(model, opt, sched, epoch, best, history), "arch": arch}, tmp)
-    model, _ = load_model(out_dir / "best.pt", device)
+            torch.save({**_state(model, opt, sched, epoch, best, history, best_state), "arch": arch,
+                        "signature": signature}, tmp)
+    model.load_state_dict(best_state)
+    save_model(out_dir / "best.pt", model, arch, params)
+    model.eval()
     metrics = {"architecture": arch, "params": params, "device": str(device), "epochs_run": len(history),
                "best_epoch": best["epoch"] + 1, "wall_seconds": round(time.time() - t0, 2), "history": history,
                "seed": int(cfg["seed"]), "n_train": int(len(X)), "selected_on": "valid_auroc"}

@@ -11,8 +11,9 @@ config.update(merge(DEFAULTS, config))
 validate(config, "../schemas/config.schema.yaml")
 
 SHEET = read_sheet(config["tfs"])
-validate(SHEET, "../schemas/tfs.schema.yaml")
+# Our own checks first: they name the sheet's line and field; the schema then checks the remaining types.
 check_sheet(SHEET, config["tfs"], config["jaspar"]["release"])
+validate(SHEET, "../schemas/tfs.schema.yaml")
 TFS = list(SHEET["name"])
 ARCHS = list(config["architectures"])
 JASPAR_DB = "resources/jaspar/{release}_{tax}.meme".format(
@@ -42,3 +43,23 @@ def tf_inputs(wildcards):
     """Input files named in the TF's row (none for synthetic data)."""
     row = SHEET.set_index("name").loc[wildcards.tf]
     return [row[col] for col in ("train", "test") if row[col]]
+
+
+def gpu_resources(stage):
+    """Resources of a GPU stage ("train" or "interpret") from config `resources`, unset (null) keys left out.
+
+    `gpu: N` becomes `sbatch --gpus=N` (`--gpus=MODEL:N` with `gpu_model`) and, on a workstation, takes N of
+    the `gpu` tokens declared by profiles/default so GPU jobs never share a GPU; `gres` replaces both for
+    clusters that only know `--gres=gpu:N`; `gpu: 0` makes the stage CPU-only.
+    """
+    res = config["resources"]
+    out = {key: value for key, value in res[stage].items() if value is not None}
+    if res["gres"]:
+        out["gres"] = res["gres"]
+    elif res["gpu"]:
+        out["gpu"] = res["gpu"]
+        if res["gpu_model"]:
+            out["gpu_model"] = res["gpu_model"]
+    if res["slurm_extra"]:
+        out["slurm_extra"] = res["slurm_extra"]
+    return out

@@ -10,6 +10,8 @@ rule saliency:
     params:
         settings=settings("interpret", "train"),
     threads: config["interpret"]["threads"]
+    resources:
+        **gpu_resources("interpret"),
     log:
         "logs/saliency/{tf}_{arch}.log",
     conda:

@@ -11,6 +11,8 @@ rule train:
         settings=lambda wildcards: settings("train", "models"),
         out_dir=lambda wildcards, output: os.path.dirname(output.model),
     threads: config["train"]["threads"]
+    resources:
+        **gpu_resources("train"),
     log:
         "logs/train/{tf}_{arch}.log",
     benchmark:
