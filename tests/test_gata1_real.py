@@ -61,3 +61,14 @@ def test_saliency_motif_is_a_gata_motif(gata1):
     fams = families("JASPAR2024").get(best["Target_ID"], frozenset())
     assert "GATA" in best["Target_name"].upper() or "C4-GATA-related" in fams, best.to_dict()
     assert best["q-value"] < 0.05, best.to_dict()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("arch, epochs, goal", [("rnn", 10, 0.75), ("cnnrnn", 6, 0.85)])
+def test_recurrent_models_learn(gata1, tmp_path, arch, epochs, goal):
+    """A mean-pooled biLSTM on one-hot input stays near chance; max-over-time pooling, orthogonal
+    recurrent init with forget bias 1 and lr 0.005 (our defaults) make both recurrent models learn."""
+    _, data, _, _ = gata1
+    cfg = dict(DEFAULTS["train"], epochs=epochs, threads=2)
+    metrics = fit(arch, DEFAULTS["models"][arch], data, tmp_path, cfg, progress=False)
+    assert metrics["test_auroc"] >= goal, metrics["history"]

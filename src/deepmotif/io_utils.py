@@ -40,6 +40,16 @@ def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
             tmp.unlink()
 
 
+def remove_stale_temporaries(folder: str | Path, name: str) -> list[Path]:
+    """Delete temporaries of ``name`` that :func:`atomic_path` left in ``folder`` when a job was killed
+    (SIGKILL skips clean-up). Returns what was removed."""
+    folder = Path(folder)
+    stale = list(folder.glob(f".{name}.*")) if folder.is_dir() else []
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
 def write_text(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically."""
     with atomic_path(path) as tmp:

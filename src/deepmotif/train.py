@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from deepmotif.errors import InputError
 from deepmotif.evaluate import auroc_aupr, predict
-from deepmotif.io_utils import atomic_path, write_json
+from deepmotif.io_utils import atomic_path, remove_stale_temporaries, write_json
 from deepmotif.models import build_model
 
 TRAIN_DEFAULTS = {"epochs": 20, "batch_size": 128, "lr": 1e-3, "weight_decay": 0.0, "patience": 5,
@@ -136,6 +136,8 @@ def fit(arch: str, params: dict, data: dict[str, tuple[np.ndarray, np.ndarray]],
     Xv, yv = data["valid"]
     start, best, history, best_state = 0, {"auroc": -1.0, "epoch": -1}, [], None
     last_path = out_dir / "last.pt"
+    for name in ("last.pt", "best.pt", "metrics.json"):
+        remove_stale_temporaries(out_dir, name)
     signature = _signature(arch, params, cfg, X, y)
     resumed = _resume(last_path, signature, model, opt, sched) if cfg["resume"] and last_path.exists() else None
     if resumed:
