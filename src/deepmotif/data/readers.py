@@ -120,48 +120,45 @@ def read_fasta(path: str | Path, length: int | None = None, label_headers: bool 
     return rec
 
 
-def read_deepbind(path: str | Path, length: int | None = None) -> Records:
-    """Read a DeepBind ``*_AC.seq.gz`` / ``*_B.seq.gz`` file: tab-separated ``FoldID EventID seq Bound``."""
-    path = Path(path)
+def _read_columns(path: Path, rows, columns: tuple[str, ...], length: int | None) -> Records:
+    """Records from ``(line number, fields)`` rows whose fields are ``columns`` with ``name``, ``seq`` and
+    ``label`` among them; checks column count, label and sequence and names the line of any error."""
     rec = Records(path)
-    with _open_text(path) as fh:
-        head = fh.readline().rstrip("\n").split("\t")
-        if head[:4] != ["FoldID", "EventID", "seq", "Bound"]:
-            raise InputError(f"expected header 'FoldID EventID seq Bound', found {' '.join(head)!r}",
-                             path=path, line=1)
-        for n, raw in enumerate(fh, start=2):
-            if not raw.strip():
-                continue
-            cols = raw.rstrip("\n").split("\t")
-            if len(cols) < 4:
-                raise InputError(f"expected 4 tab-separated columns, found {len(cols)}", path=path, line=n)
-            if cols[3] not in ("0", "1"):
-                raise InputError(f"Bound must be 0 or 1, found {cols[3]!r}", path=path, line=n,
-                                 field="Bound")
-            rec.add(check_sequence(cols[2], path, n, length), int(cols[3]), cols[1], n)
+    for n, cols in rows:
+        if len(cols) != len(columns):
+            raise InputError(f"expected {len(columns)} columns '{' '.join(columns)}', found {len(cols)}", path=path,
+                             line=n)
+        fields = dict(zip(columns, cols))
+        label_key = next(c for c in columns if c in ("label", "Bound"))
+        if fields[label_key] not in ("0", "1"):
+            raise InputError(f"{label_key} must be 0 or 1, found {fields[label_key]!r}", path=path, line=n,
+                             field=label_key)
+        seq_key = "seq" if "seq" in fields else "sequence"
+        name_key = "EventID" if "EventID" in fields else "name"
+        rec.add(check_sequence(fields[seq_key], path, n, length), int(fields[label_key]), fields[name_key], n)
     if not rec.seqs:
         raise InputError("no sequences found (empty file?)", path=path)
     return rec
+
+
+def read_deepbind(path: str | Path, length: int | None = None) -> Records:
+    """Read a DeepBind ``*_AC.seq.gz`` / ``*_B.seq.gz`` file: tab-separated ``FoldID EventID seq Bound``."""
+    path = Path(path)
+    columns = ("FoldID", "EventID", "seq", "Bound")
+    with _open_text(path) as fh:
+        head = tuple(fh.readline().rstrip("\n").split("\t"))
+        if head != columns:
+            raise InputError(f"expected header '{' '.join(columns)}', found {' '.join(head)!r}", path=path, line=1)
+        rows = ((n, raw.rstrip("\n").split("\t")) for n, raw in enumerate(fh, start=2) if raw.strip())
+        return _read_columns(path, rows, columns, length)
 
 
 def read_zeng(path: str | Path, length: int | None = None) -> Records:
     """Read a Zeng et al. 2016 ``.data`` file: whitespace-separated ``name sequence label`` per line."""
     path = Path(path)
-    rec = Records(path)
     with _open_text(path) as fh:
-        for n, raw in enumerate(fh, start=1):
-            cols = raw.split()
-            if not cols:
-                continue
-            if len(cols) != 3:
-                raise InputError(f"expected 3 columns 'name sequence label', found {len(cols)}", path=path,
-                                 line=n)
-            if cols[2] not in ("0", "1"):
-                raise InputError(f"label must be 0 or 1, found {cols[2]!r}", path=path, line=n, field="label")
-            rec.add(check_sequence(cols[1], path, n, length), int(cols[2]), cols[0], n)
-    if not rec.seqs:
-        raise InputError("no sequences found (empty file?)", path=path)
-    return rec
+        rows = ((n, raw.split()) for n, raw in enumerate(fh, start=1) if raw.strip())
+        return _read_columns(path, rows, ("name", "sequence", "label"), length)
 
 
 def to_arrays(rec: Records) -> tuple[np.ndarray, np.ndarray]:
