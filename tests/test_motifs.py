@@ -37,3 +37,45 @@ def test_attribution_motif_recovers_planted_word_on_both_strands():
     rc = consensus[::-1].translate(str.maketrans("ACGT", "TGCA"))
     assert "GATAAGC" in consensus or "GATAAGC" in rc, consensus
     assert motif.pwm.max(axis=0).mean() > 0.75 and motif.nsites == 150
+
+
+def test_temporal_windows_find_the_steepest_rise():
+    from deepmotif.motifs import temporal_windows
+
+    length, width = 30, 5
+    forward = np.full((3, length), 0.2)
+    backward = np.full((3, length), 0.2)
+    for i, s in enumerate([0, 11, 25]):  # a motif at s..s+4: the score jumps while the window is read
+        forward[i, s + width - 1:] = 0.9   # prefixes holding the whole motif
+        forward[i, s:s + width - 1] = 0.5  # ... part of it
+        backward[i, :s + 1] = 0.9
+        backward[i, s + 1:s + width] = 0.5
+    fs, bs = temporal_windows(forward, backward, width, empty=0.2)
+    assert fs.tolist() == [0, 11, 25] and bs.tolist() == [0, 11, 25]
+    fs, bs = temporal_windows(forward, backward, width)  # empty prefix at 0.5: the jump from 0.5 is smaller
+    assert fs.tolist()[1:] == [11, 25] and bs.tolist()[:2] == [0, 11]
+    import pytest
+
+    with pytest.raises(ValueError, match=r"width must be in \[1, 30\]"):
+        temporal_windows(forward, backward, 31)
+    with pytest.raises(ValueError, match="one shape"):
+        temporal_windows(forward, backward[:, :-1], 3)
+
+
+def test_window_match_fraction_counts_windows_matching_the_own_motif():
+    import pytest
+
+    from deepmotif.jaspar import fetch_collection, find_motif
+    from deepmotif.motifs import window_match_fraction
+
+    targets = fetch_collection("JASPAR2024")
+    own, _ = find_motif("JASPAR2024", name="GATA1")
+    codes, starts, _ = plant_motifs(markov_background(60, 80, 3), own.pwm, 1.0, 4)
+    X = codes_to_one_hot(codes)
+    at_sites = window_match_fraction(X, starts, own.width, own, targets)
+    elsewhere = window_match_fraction(X, (starts + 35) % (80 - own.width), own.width, own, targets)
+    assert at_sites >= 0.4 and elsewhere <= 0.1, (at_sites, elsewhere)
+    with pytest.raises(ValueError, match="is not among the"):
+        window_match_fraction(X, starts, own.width, own, [t for t in targets if t.id != own.id])
+    with pytest.raises(ValueError, match=r"starts must be \(60,\) integers"):
+        window_match_fraction(X, starts[:-1], own.width, own, targets)

@@ -5,6 +5,8 @@ regenerated without retraining."""
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -45,7 +47,8 @@ def run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("wf")
     (workdir / "tfs.tsv").write_text(SHEET)
     (workdir / "config.yaml").write_text(CONFIG)
-    snakemake(workdir)
+    proc = snakemake(workdir)
+    (workdir / "snakemake.out").write_text(proc.stdout + proc.stderr)
     return workdir
 
 
@@ -58,6 +61,16 @@ def test_tables_are_complete(run):
     assert (run / "results/tables/tomtom_hits.tsv").stat().st_size > 0
     page = (run / "results/report.html").read_text()
     assert page.count("<img") >= 9 and "motif_id" in page
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("nvidia-smi") is not None, reason="checks the CPU-only case")
+def test_gpu_auto_takes_no_gpu_token_without_gpu(run):
+    """resources.gpu: auto on a machine without GPU: train/saliency jobs ask for gpu=0, so the workstation
+    profile's single gpu token does not serialise them."""
+    log = (run / "snakemake.out").read_text()
+    train = re.findall(r"localrule (?:train|saliency):\n(?:    .*\n)*?    resources: (.*)", log)
+    assert len(train) == 18 and all("gpu=0" in r for r in train), train[:3]
 
 
 @pytest.mark.slow

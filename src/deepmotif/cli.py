@@ -41,6 +41,8 @@ def cmd_prepare(a) -> None:
 
     cfg = _config(a)
     row = tf_row(cfg, a.tf)
+    if row["source"] == "encode":
+        return _prepare_encode(a, cfg, row)
     pwm = None
     if row["source"] == "synthetic":
         from deepmotif.jaspar import find_motif
@@ -50,6 +52,79 @@ def cmd_prepare(a) -> None:
     save_dataset(a.out, arrays, tf=a.tf, source=row["source"])
     sizes = ", ".join(f"{s} {len(arrays[s + '_y'])}" for s in ("train", "valid", "test"))
     print(f"{a.tf}: {sizes} sequences → {a.out}", file=sys.stderr)
+    if a.qc:
+        from deepmotif.io_utils import write_json
+
+        write_json(a.qc, {"tf": a.tf, "source": row["source"],
+                          "sequences": {s: len(arrays[s + "_y"]) for s in ("train", "valid", "test")}})
+
+
+def _prepare_encode(a, cfg: dict, row: dict) -> None:
+    from deepmotif.data.prepare import prepare_encode, save_dataset
+    from deepmotif.io_utils import write_json
+
+    missing = [opt for opt, value in (("--genome", a.genome), ("--peaks", a.peaks)) if not value]
+    if missing:
+        raise InputError(f"TF {a.tf} has source encode: {' and '.join(missing)} needed (the workflow's "
+                         "fetch_genome/fetch_peaks rules download them)", path=cfg["tfs"], field="source")
+    arrays, qc = prepare_encode(row, cfg["data"], a.genome, a.peaks, sizes=a.sizes, blacklist=a.blacklist)
+    save_dataset(a.out, arrays, tf=a.tf, source="encode")
+    if a.qc:
+        write_json(a.qc, qc)
+    dropped = ", ".join(f"{k} {v}" for k, v in qc["dropped"].items() if v)
+    print(f"{a.tf}: {qc['windows']} windows of {qc['peaks']} peaks (dropped: {dropped or 'none'}; "
+          f"bad lines {qc['bad_lines']}); pairs train {qc['split']['train']}, valid {qc['split']['valid']}, "
+          f"test {qc['split']['test']} ({qc['split']['scheme']} split, {qc['negatives']['kind']} negatives) "
+          f"→ {a.out}", file=sys.stderr)
+
+
+def _download_settings(a) -> dict:
+    """`download` settings: config defaults, then DEEPMOTIF_DOWNLOAD (JSON; set by the workflow, so that
+    changing them is not a rule parameter and never re-downloads), then the command-line options."""
+    import json
+
+    from deepmotif.config import DEFAULTS
+
+    out = dict(DEFAULTS["download"])
+    env = os.environ.get("DEEPMOTIF_DOWNLOAD")
+    if env:
+        try:
+            out.update(json.loads(env))
+        except json.JSONDecodeError as err:
+            raise InputError(f"DEEPMOTIF_DOWNLOAD is not valid JSON: {err}") from None
+    for key in ("retries", "backoff", "timeout", "partial_dir"):
+        if getattr(a, key) is not None:
+            out[key] = getattr(a, key)
+    return out
+
+
+def cmd_fetch(a) -> None:
+    from deepmotif.data.fetch import fetch, parse_checksum
+
+    given = [(algo, value) for algo, value in (("md5", a.md5), ("sha256", a.sha256), (None, a.checksum)) if value]
+    if len(given) > 1:
+        raise InputError("give at most one of --md5, --sha256, --checksum")
+    checksum = None
+    if given:
+        algo, value = given[0]
+        checksum = parse_checksum(f"{algo}:{value}" if algo else value, field="checksum")
+    dl = _download_settings(a)
+    info = fetch(a.url, a.out, checksum=checksum, gzip_output=a.gzip, retries=int(dl["retries"]),
+                 backoff=float(dl["backoff"]), timeout=float(dl["timeout"]), partial_dir=dl["partial_dir"],
+                 progress=not a.quiet)
+    how = ("reused from the download cache" if info["reused"]
+           else f"{info['bytes']:,} bytes in {info['attempts']} attempt(s)")
+    print(f"{info['url']} → {a.out}: {how}, md5 {info['md5']}, sha256 {info['sha256']}", file=sys.stderr)
+
+
+def cmd_genome(a) -> None:
+    from deepmotif.data.genome import write_genome
+
+    chroms = None
+    if a.chromosomes:
+        chroms = [c for part in a.chromosomes for c in part.split(",") if c]
+    kept = write_genome(a.fasta, a.out, chroms, sizes=a.sizes)
+    print(f"{a.fasta} → {a.out}: {len(kept)} sequences, {sum(kept.values()):,} bp (+ .fai)", file=sys.stderr)
 
 
 def cmd_train(a) -> None:
@@ -162,7 +237,37 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--tf", required=True)
     p.add_argument("--out", required=True, help="output .npz")
+    p.add_argument("--qc", default=None, help="output QC JSON (encode: lines, drops per reason, split sizes)")
+    p.add_argument("--genome", default=None, help="encode: indexed genome FASTA (.fai beside it)")
+    p.add_argument("--sizes", default=None, help="encode: chrom.sizes of the whole original genome")
+    p.add_argument("--peaks", default=None, help="encode: the TF's narrowPeak file (gzip or plain)")
+    p.add_argument("--blacklist", default=None, help="encode: BED of regions no window may overlap")
     p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("fetch", help="download a file: retried, resumed, checksum- and gzip-verified, atomic")
+    p.add_argument("--url", required=True, action="append",
+                   help="http(s)://, ftp://, file:// URL or path; repeat for mirrors tried in turn")
+    p.add_argument("--out", required=True, help="output file (plus OUT.sha256 recording its digest)")
+    p.add_argument("--md5", default=None, help="expected md5 of the download")
+    p.add_argument("--sha256", default=None, help="expected sha256 of the download")
+    p.add_argument("--checksum", default=None, help="expected 'md5:HEX', 'sha256:HEX' or bare HEX")
+    p.add_argument("--gzip", action="store_true",
+                   help="output must be gzip: check a gzip download end to end, compress anything else")
+    p.add_argument("--retries", type=int, default=None, help="extra attempts after a transient failure (5)")
+    p.add_argument("--backoff", type=float, default=None, help="seconds before the first retry, doubling (2)")
+    p.add_argument("--timeout", type=float, default=None, help="socket time-out in seconds (60)")
+    p.add_argument("--partial-dir", dest="partial_dir", default=None,
+                   help="where partial downloads are kept and resumed (.cache/downloads)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("genome", help="genome .fa.gz → indexed plain FASTA of chosen chromosomes (+ chrom.sizes)")
+    p.add_argument("--in", dest="fasta", required=True, help="genome FASTA, gzip/BGZF or plain")
+    p.add_argument("--out", required=True, help="output FASTA (OUT.fai is written beside it)")
+    p.add_argument("--sizes", default=None, help="output chrom.sizes of every record of the input")
+    p.add_argument("--chromosomes", nargs="*", default=None,
+                   help="records to keep (space- or comma-separated); default all")
+    p.set_defaults(func=cmd_genome)
 
     p = sub.add_parser("train", help="train one architecture on one TF's data, select on validation")
     _common(p)

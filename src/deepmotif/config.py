@@ -20,7 +20,19 @@ DEFAULTS: dict = {
     "architectures": ["cnn", "rnn", "cnnrnn"],
     "jaspar": {"release": "JASPAR2024", "tax_group": "vertebrates"},
     "data": {"seq_len": 101, "valid_fraction": 0.1, "test_fraction": 0.2, "max_train": None, "seed": 1,
-             "synthetic": {"n_train": 2000, "n_test": 500, "motif_rate": 1.0}},
+             "synthetic": {"n_train": 2000, "n_test": 500, "motif_rate": 1.0},
+             # encode source only (ENCODE_DATA_KEYS): summit windows, their filters, split and negatives
+             "windows": {"top_n": None, "max_n_fraction": 0.0, "rank_by": "signalValue", "blacklist": None,
+                         "blacklist_checksum": None},
+             "split": "deepbind", "deepbind_top": 1000, "holdout": {"test": ["chr8", "chr9"], "valid": []},
+             "negatives": "shuffle", "background": {"pool": 10, "gc_tolerance": 0.02},
+             "on_bad_peak_line": "error"},
+    # Genome of the encode source: downloaded once to resources/genome/<name>.fa.gz, then cut to an indexed
+    # plain FASTA of `chromosomes` (null = every record).
+    "genome": {"name": "hg19", "url": "https://hgdownload.soe.ucsc.edu/goldenPath/hg19/bigZips/hg19.fa.gz",
+               "checksum": None, "chromosomes": None},
+    # How downloads are retried (read by `deepmotif fetch`; changing them never re-downloads a finished file).
+    "download": {"retries": 5, "backoff": 2.0, "timeout": 60, "partial_dir": ".cache/downloads"},
     "models": {
         "cnn": {"filters": 128, "kernels": [9, 5, 3], "pool": 2, "dropout": 0.5, "activation": "relu",
                 "batchnorm": True},
@@ -34,12 +46,17 @@ DEFAULTS: dict = {
     "motifs": {"width": 15, "max_shift": 2},
     "match": {"backend": "memelite", "thresh": 0.5, "significance": 0.05, "tomtom_bin": None},
     # Scheduling only (read by the train/saliency rules' `resources:`, never by the deepmotif commands).
-    "resources": {"gpu": 1, "gpu_model": None, "gres": None, "slurm_extra": None,
+    "resources": {"gpu": "auto", "gpu_model": None, "gres": None, "slurm_extra": None,
                   "train": {"runtime": 240, "mem_mb": 16000}, "interpret": {"runtime": 60, "mem_mb": 8000}},
 }
 
-SHEET_COLUMNS = ("name", "source", "train", "test", "jaspar_id", "jaspar_name", "cell_line")
+SHEET_COLUMNS = ("name", "source", "train", "test", "jaspar_id", "jaspar_name", "cell_line", "peaks",
+                 "peaks_checksum")
 FILE_SOURCES = ("deepbind", "deepmotif_fasta", "zeng", "fasta")
+# Sheet columns and `data` keys only the encode source reads (left out of the other sources' rule params, so
+# adding them did not rerun existing datasets).
+ENCODE_COLUMNS = ("peaks", "peaks_checksum")
+ENCODE_DATA_KEYS = ("windows", "split", "deepbind_top", "holdout", "negatives", "background", "on_bad_peak_line")
 
 
 def merge(base: dict, override: dict) -> dict:
@@ -118,6 +135,8 @@ def check_sheet(sheet: pd.DataFrame, path: str | Path, release: str | None = Non
             for col in ("train", "test"):
                 if row[col] and not Path(row[col]).is_file():
                     raise InputError(f"file {row[col]!r} not found", path=path, line=line, field=col)
+        if row["source"] == "encode":
+            _check_encode_row(row, path, line)
         if row["source"] == "synthetic" and not (row["jaspar_id"] or row["jaspar_name"]):
             raise InputError("synthetic source needs a JASPAR motif to plant", path=path, line=line,
                              field="jaspar_id")
@@ -128,6 +147,24 @@ def check_sheet(sheet: pd.DataFrame, path: str | Path, release: str | None = Non
                 find_motif(release, row["jaspar_id"] or None, row["jaspar_name"] or None)
             except InputError as err:
                 raise InputError(str(err), path=path, line=line, field=err.field) from None
+
+
+def _check_encode_row(row: dict, path, line: int) -> None:
+    """An encode row needs a peak file URL (http(s)/ftp/file) or an existing path, and a well-formed checksum."""
+    from deepmotif.data.fetch import local_path, parse_checksum
+
+    url = row["peaks"].strip()
+    if not url:
+        raise InputError("source encode needs the URL or path of a narrowPeak file", path=path, line=line,
+                         field="peaks")
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme and scheme not in ("http", "https", "ftp", "file"):
+        raise InputError(f"unsupported URL scheme {scheme!r} (use http, https, ftp, file or a path)", path=path,
+                         line=line, field="peaks")
+    local = local_path(url)
+    if local is not None and not local.is_file():
+        raise InputError(f"file {url!r} not found", path=path, line=line, field="peaks")
+    parse_checksum(row["peaks_checksum"], path=path, line=line, field="peaks_checksum")
 
 
 def _data_lines(path: str | Path) -> list[int]:

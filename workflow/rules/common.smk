@@ -1,11 +1,20 @@
 # Config and sample sheet: defaults, schema validation and semantic checks, all before any job runs.
 import re
 import json
+import shutil
+import subprocess
 import os
 
 from snakemake.utils import validate
 
-from deepmotif.config import DEFAULTS, check_sheet, merge, read_sheet
+from deepmotif.config import (
+    DEFAULTS,
+    ENCODE_COLUMNS,
+    ENCODE_DATA_KEYS,
+    check_sheet,
+    merge,
+    read_sheet,
+)
 
 config.update(merge(DEFAULTS, config))
 validate(config, "../schemas/config.schema.yaml")
@@ -22,6 +31,28 @@ JASPAR_DB = "resources/jaspar/{release}_{tax}.meme".format(
 
 # memelite compiles its Tomtom kernels with numba (~60 s); cache them once for every job.
 os.environ.setdefault("NUMBA_CACHE_DIR", os.path.abspath(".cache/numba"))
+# Download tuning reaches `deepmotif fetch` through the environment rather than as a param, so changing
+# retries or time-outs never re-downloads a finished genome (set here, so every job process has it).
+os.environ.update(DEEPMOTIF_DOWNLOAD=json.dumps(config["download"]))
+
+# encode rows are cut from a downloaded genome; the genome rules are only ever requested for them.
+ENCODE_TFS = list(SHEET.loc[SHEET["source"] == "encode", "name"])
+OTHER_TFS = [tf for tf in TFS if tf not in ENCODE_TFS]
+GENOME = {
+    ext: "resources/genome/{name}.{ext}".format(name=config["genome"]["name"], ext=ext)
+    for ext in (
+        "fa.gz",
+        "fa.gz.sha256",
+        "fa",
+        "fa.fai",
+        "chrom.sizes",
+        "blacklist.bed.gz",
+        "blacklist.bed.gz.sha256",
+    )
+}
+BLACKLIST = (
+    GENOME["blacklist.bed.gz"] if config["data"]["windows"]["blacklist"] else None
+)
 
 
 wildcard_constraints:
@@ -34,15 +65,94 @@ def settings(*sections):
     return json.dumps({key: config[key] for key in ("tfs",) + sections})
 
 
+def name_pattern(names):
+    """Regex matching exactly these TF names (one that matches nothing for an empty list)."""
+    return "|".join(map(re.escape, names)) if names else "(?!x)x"
+
+
 def tf_row(wildcards):
-    """The TF's sheet row, as a param: editing one row reruns that TF only."""
-    return json.dumps(SHEET.set_index("name").loc[wildcards.tf].to_dict(), sort_keys=True)
+    """The TF's sheet row, as a param: editing one row reruns that TF only. Blank encode-only columns are
+    left out, so adding them to the sheet format reran no existing TF."""
+    row = SHEET.set_index("name").loc[wildcards.tf].to_dict()
+    for col in ENCODE_COLUMNS:
+        if not row.get(col):
+            row.pop(col, None)
+    return json.dumps(row, sort_keys=True)
 
 
 def tf_inputs(wildcards):
-    """Input files named in the TF's row (none for synthetic data)."""
+    """Input files named in the TF's row (none for synthetic data); for encode rows the genome FASTA, its
+    index and chrom.sizes, the downloaded peak file and, if configured, the blacklist.
+    """
     row = SHEET.set_index("name").loc[wildcards.tf]
+    if row["source"] == "encode":
+        return list(encode_inputs(wildcards).values())
     return [row[col] for col in ("train", "test") if row[col]]
+
+
+def encode_inputs(wildcards):
+    """Named inputs of an encode TF's prepare job."""
+    out = {
+        "genome": GENOME["fa"],
+        "fai": GENOME["fa.fai"],
+        "sizes": GENOME["chrom.sizes"],
+        "peaks": "resources/peaks/{tf}.narrowPeak.gz".format(tf=wildcards.tf),
+    }
+    if BLACKLIST:
+        out["blacklist"] = BLACKLIST
+    return out
+
+
+def fetch_args(urls, checksum):
+    """`deepmotif fetch` arguments for a URL (or mirror URLs) and an optional checksum, shell-quoted."""
+    import shlex
+
+    urls = [urls] if isinstance(urls, str) else list(urls)
+    args = [arg for url in urls for arg in ("--url", url)]
+    if checksum:
+        args += ["--checksum", checksum]
+    return " ".join(shlex.quote(arg) for arg in args)
+
+
+def peaks_fetch_args(wildcards):
+    """`deepmotif fetch` arguments of an encode TF's peak file (sheet columns peaks, peaks_checksum)."""
+    row = SHEET.set_index("name").loc[wildcards.tf]
+    return fetch_args(row["peaks"], row["peaks_checksum"])
+
+
+def genome_chromosome_args():
+    """`deepmotif genome --chromosomes ...` for config genome.chromosomes (none = keep every record)."""
+    import shlex
+
+    chroms = config["genome"]["chromosomes"] or []
+    return " ".join(["--chromosomes", *map(shlex.quote, chroms)]) if chroms else ""
+
+
+def data_settings(encode):
+    """`settings("data", "jaspar")` for a prepare job, without the `data` keys the job's source never reads:
+    non-encode sources lose the encode-only keys (adding them reran no existing dataset), encode TFs the
+    synthetic source's and the test file fraction (editing those reruns no download-based dataset).
+    """
+    data = dict(config["data"])
+    for key in ("synthetic", "test_fraction") if encode else ENCODE_DATA_KEYS:
+        data.pop(key, None)
+    return json.dumps({"tfs": config["tfs"], "data": data, "jaspar": config["jaspar"]})
+
+
+def gpus_per_job():
+    """config resources.gpu, with `auto` resolved when a job is made (the executor is unknown while this file
+    is parsed): a cluster's compute nodes hold the GPUs, not the host that submits, so a non-local executor
+    (and a dry run, which cannot tell) gets 1; a local run gets 1 only where `nvidia-smi` lists a GPU, so on
+    a CPU-only machine the GPU stages do not queue behind the workstation profile's single `gpu` token.
+    """
+    gpu = config["resources"]["gpu"]
+    if gpu != "auto":
+        return gpu
+    if not workflow.local_exec or workflow.remote_exec or workflow.dryrun:
+        return 1
+    smi = shutil.which("nvidia-smi")
+    listed = smi and subprocess.run([smi, "-L"], capture_output=True, text=True).stdout
+    return 1 if listed and "GPU" in listed else 0
 
 
 def gpu_resources(stage):
@@ -57,7 +167,8 @@ def gpu_resources(stage):
     if res["gres"]:
         out["gres"] = res["gres"]
     elif res["gpu"]:
-        out["gpu"] = res["gpu"]
+        # Resolved per job, when the executor is known (it is not yet while this file is parsed).
+        out["gpu"] = lambda wildcards: gpus_per_job()
         if res["gpu_model"]:
             out["gpu_model"] = res["gpu_model"]
     if res["slurm_extra"]:

@@ -6,13 +6,13 @@ rule pwm_baseline:
         "results/{tf}/data.npz",
     output:
         "results/{tf}/pwm/metrics.json",
-    params:
-        settings=settings("jaspar"),
-        row=tf_row,
     log:
         "logs/pwm_baseline/{tf}.log",
     conda:
         "../../envs/deepmotif.yaml"
+    params:
+        settings=settings("jaspar"),
+        row=tf_row,
     shell:
         "deepmotif evaluate --set {params.settings:q} --tf {wildcards.tf:q} --data {input} --out {output} 2> {log}"
 

@@ -4,13 +4,13 @@
 rule jaspar_db:
     output:
         JASPAR_DB,
-    params:
-        release=config["jaspar"]["release"],
-        tax=config["jaspar"]["tax_group"],
     log:
         "logs/jaspar_db.log",
     conda:
         "../../envs/deepmotif.yaml"
+    params:
+        release=config["jaspar"]["release"],
+        tax=config["jaspar"]["tax_group"],
     shell:
         "deepmotif jaspar --release {params.release} --tax-group {params.tax} --out {output} 2> {log}"
 
@@ -26,18 +26,18 @@ rule match:
             caption="../report/motif_matches.rst",
             category="Motifs",
         ),
-    params:
-        settings=settings("jaspar", "match"),
     log:
         "logs/match.log",
     conda:
         "../../envs/deepmotif.yaml"
+    params:
+        settings=settings("jaspar", "match"),
     shell:
         "deepmotif match --set {params.settings:q} --motifs {input.motifs} --jaspar {input.jaspar}"
         " --hits {output.hits} --out {output.table} 2> {log}"
 
 
 rule motif_table:
+    default_target: False
     input:
         "results/tables/motif_matches.tsv",
-    default_target: False

@@ -7,12 +7,12 @@ rule motifs:
         saliency="results/{tf}/{arch}/saliency.npz",
     output:
         "results/{tf}/{arch}/motifs.meme",
-    params:
-        settings=settings("motifs"),
     log:
         "logs/motifs/{tf}_{arch}.log",
     conda:
         "../../envs/deepmotif.yaml"
+    params:
+        settings=settings("motifs"),
     shell:
         "deepmotif motifs --set {params.settings:q} --tf {wildcards.tf:q} --arch {wildcards.arch}"
         " --data {input.data} --saliency {input.saliency} --out {output} 2> {log}"

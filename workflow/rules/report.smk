@@ -9,12 +9,14 @@ rule html_report:
         jaspar=JASPAR_DB,
     output:
         report("results/report.html", caption="../report/report.rst", category="Report"),
-    params:
-        settings=settings("jaspar", "match", "data", "models", "train", "interpret", "motifs"),
     log:
         "logs/html_report.log",
     conda:
         "../../envs/deepmotif.yaml"
+    params:
+        settings=settings(
+            "jaspar", "match", "data", "models", "train", "interpret", "motifs"
+        ),
     shell:
         "deepmotif report --set {params.settings:q} --auroc {input.auroc} --matches {input.matches}"
         " --motifs {input.motifs} --jaspar {input.jaspar} --out {output} 2> {log}"

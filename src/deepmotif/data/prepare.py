@@ -1,7 +1,8 @@
 """The data stage: one TF row of the sample sheet → train/valid/test one-hot sets in one ``.npz``.
 
 Sources: ``synthetic`` (offline, planted JASPAR motif), ``deepbind`` (``_AC``/``_B`` ``.seq.gz``),
-``deepmotif_fasta`` (``>1``/``>0`` headers), ``zeng`` (``.data``), ``fasta`` (plain FASTA of positives).
+``deepmotif_fasta`` (``>1``/``>0`` headers), ``zeng`` (``.data``), ``fasta`` (plain FASTA of positives), and
+``encode`` (summit windows of a narrowPeak file cut from a genome: :func:`prepare_encode`).
 Where a source has no negatives, each positive gets one dinucleotide shuffle; validation is carved from
 training data by whole shuffle groups, so no positive's shuffle sits on the other side.
 """
@@ -20,7 +21,9 @@ from deepmotif.data.synthetic import markov_background, plant_motifs
 from deepmotif.errors import InputError
 from deepmotif.io_utils import atomic_path
 
-SOURCES = ("synthetic", "deepbind", "deepmotif_fasta", "zeng", "fasta")
+SOURCES = ("synthetic", "deepbind", "deepmotif_fasta", "zeng", "fasta", "encode")
+ENCODE_SPLITS = ("deepbind", "chromosome")
+NEGATIVES = ("shuffle", "background")
 SPLITS = ("train", "valid", "test")
 
 
@@ -79,6 +82,9 @@ def prepare(row: dict, data_cfg: dict, pwm: np.ndarray | None = None) -> dict[st
     source, seed, length = row["source"], int(data_cfg.get("seed", 1)), int(data_cfg.get("seq_len", 101))
     if source not in SOURCES:
         raise InputError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}", field="source")
+    if source == "encode":
+        raise InputError("source encode is cut from a genome: use prepare_encode (deepmotif prepare --genome "
+                         "--peaks)", field="source")
     out: dict[str, np.ndarray] = {}
     if source == "synthetic":
         syn = data_cfg.get("synthetic", {})
@@ -114,6 +120,152 @@ def prepare(row: dict, data_cfg: dict, pwm: np.ndarray | None = None) -> dict[st
     for split, path in (("train", train_path), ("valid", train_path), ("test", test_path)):
         _check_classes(out[f"{split}_y"], split, path)
     return out
+
+
+def prepare_encode(row: dict, data_cfg: dict, genome: str | Path, peaks: str | Path,
+                   sizes: str | Path | None = None, blacklist: str | Path | None = None
+                   ) -> tuple[dict[str, np.ndarray], dict]:
+    """Build the train/valid/test arrays of an ``encode`` TF from its narrowPeak file and the genome.
+
+    Summit windows of the strongest usable peaks (:func:`deepmotif.data.windows.select_windows`) are the
+    positives; each gets one negative, a dinucleotide shuffle of itself (``data.negatives: shuffle``) or a
+    GC-matched genomic window of its chromosome (``background``). Pairs are then split, a pair always on one
+    side: ``data.split: deepbind`` (of the ``data.deepbind_top`` strongest windows odd ranks train and even
+    ranks test, the rest train) or ``chromosome`` (``data.holdout.test`` / ``.valid`` chromosomes held out).
+    Validation is carved at random from training pairs (``data.valid_fraction``) unless
+    ``data.holdout.valid`` names chromosomes.
+
+    Parameters
+    ----------
+    row : dict
+        The TF's sheet row (``name``).
+    data_cfg : dict
+        The config's ``data`` section.
+    genome : str or Path
+        Indexed genome FASTA (``.fai`` beside it).
+    peaks : str or Path
+        narrowPeak file (gzip or plain).
+    sizes : str or Path, optional
+        ``chrom.sizes`` of the whole original genome: a peak on a contig listed there but not in ``genome``
+        is dropped and counted (``excluded_contig``); a contig in neither is a bad line. Default: the
+        ``.fai``'s contigs.
+    blacklist : str or Path, optional
+        BED of regions no window may overlap.
+
+    Returns
+    -------
+    arrays : dict
+        As :func:`prepare` (``{split}_codes``, ``{split}_y``, positives and their negatives interleaved,
+        strongest first) plus ``{split}_chrom``, ``{split}_start`` (window start) and ``{split}_rank`` (rank
+        of the pair's positive).
+    qc : dict
+        Lines read, bad lines, windows dropped per reason, split sizes and negatives (``results/<tf>/qc.json``).
+    """
+    from deepmotif.data.background import background_windows
+    from deepmotif.data.genome import read_sizes
+    from deepmotif.data.peaks import read_narrowpeak
+    from deepmotif.data.split import (SPLIT_NAMES, TEST, TRAIN, VALID, carve_valid, chromosome_split,
+                                      deepbind_split)
+    from deepmotif.data.windows import (gc_fraction, merge_intervals, open_fasta, read_intervals,
+                                        select_windows)
+
+    seed, length = int(data_cfg.get("seed", 1)), int(data_cfg.get("seq_len", 101))
+    win_cfg = data_cfg.get("windows") or {}
+    scheme = data_cfg.get("split", "deepbind")
+    negatives = data_cfg.get("negatives", "shuffle")
+    if scheme not in ENCODE_SPLITS:
+        raise InputError(f"split must be one of {', '.join(ENCODE_SPLITS)}, got {scheme!r}", field="data.split")
+    if negatives not in NEGATIVES:
+        raise InputError(f"negatives must be one of {', '.join(NEGATIVES)}, got {negatives!r}",
+                         field="data.negatives")
+    genome = Path(genome)
+    fai = Path(str(genome) + ".fai")
+    fa = open_fasta(genome)
+    in_genome = read_sizes(fai)
+    contigs = read_sizes(sizes) if sizes else in_genome
+    holdout = data_cfg.get("holdout") or {}
+    test_chroms, valid_chroms = list(holdout.get("test") or []), list(holdout.get("valid") or [])
+    if scheme == "chromosome":
+        for key, chroms in (("test", test_chroms), ("valid", valid_chroms)):
+            unknown = [c for c in chroms if c not in in_genome]
+            if unknown:
+                raise InputError(f"held-out chromosome(s) {', '.join(unknown)} not in the genome "
+                                 f"({genome.name}: {', '.join(list(in_genome)[:6])}...)",
+                                 field=f"data.holdout.{key}")
+        if not test_chroms:
+            raise InputError("the chromosome split needs at least one test chromosome", field="data.holdout.test")
+        both = sorted(set(test_chroms) & set(valid_chroms))
+        if both:
+            raise InputError(f"chromosome(s) {', '.join(both)} held out for both test and validation",
+                             field="data.holdout")
+
+    table, report = read_narrowpeak(peaks, contigs, data_cfg.get("on_bad_peak_line", "error"))
+    black = read_intervals(blacklist) if blacklist else None
+    win, pos, wqc = select_windows(table, fa, length, in_genome, top_n=win_cfg.get("top_n"),
+                                   max_n_fraction=float(win_cfg.get("max_n_fraction", 0.0)), blacklist=black,
+                                   rank_by=win_cfg.get("rank_by", "signalValue"))
+    if len(win) == 0:
+        raise InputError(f"no peak window left after filtering: {wqc['dropped']}", path=peaks)
+    chrom = win["chrom"].to_numpy().astype(str)
+    neg_report: dict = {"kind": negatives}
+    if negatives == "shuffle":
+        neg = shuffle_codes(pos, random_state=seed)
+        neg_chrom, neg_start = chrom, win["start"].to_numpy()
+    else:
+        bg = data_cfg.get("background") or {}
+        # Nothing may overlap a peak of this TF (kept or not), a positive window or the blacklist.
+        peak_iv = {c: (g["chromStart"].to_numpy(), g["chromEnd"].to_numpy()) for c, g in table.groupby("chrom")}
+        exclude = {}
+        for c in set(peak_iv) | set(win["chrom"]) | set(black or {}):
+            parts = [peak_iv.get(c, (np.zeros(0, np.int64), np.zeros(0, np.int64)))]
+            w = win[win["chrom"] == c]
+            parts.append((w["start"].to_numpy(), w["end"].to_numpy()))
+            if black and c in black:
+                parts.append(black[c])
+            exclude[c] = merge_intervals(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+        neg_table, neg, neg_report = background_windows(
+            fa, in_genome, chrom, gc_fraction(pos), length, exclude,
+            max_n_fraction=float(win_cfg.get("max_n_fraction", 0.0)), pool=int(bg.get("pool", 10)),
+            gc_tolerance=float(bg.get("gc_tolerance", 0.02)), random_state=np.random.default_rng([seed, 7]))
+        neg_report = {"kind": negatives, **neg_report}
+        neg_chrom, neg_start = neg_table["chrom"].to_numpy().astype(str), neg_table["start"].to_numpy()
+
+    ranks = win["rank"].to_numpy()
+    if scheme == "deepbind":
+        labels = deepbind_split(ranks, int(data_cfg.get("deepbind_top", 1000)))
+    else:
+        labels = chromosome_split(chrom, test_chroms, valid_chroms)
+    if not (scheme == "chromosome" and valid_chroms):
+        labels = carve_valid(labels, float(data_cfg.get("valid_fraction", 0.1)), seed)
+
+    arrays: dict[str, np.ndarray] = {}
+    for code, split in zip((TRAIN, VALID, TEST), SPLIT_NAMES):
+        idx = np.flatnonzero(labels == code)  # already strongest first
+        if split == "train" and data_cfg.get("max_train"):
+            idx = idx[: max(int(data_cfg["max_train"]) // 2, 1)]
+        n = len(idx)
+        codes = np.empty((2 * n, length), dtype=np.uint8)
+        codes[0::2], codes[1::2] = pos[idx], neg[idx]
+        arrays[f"{split}_codes"] = codes
+        arrays[f"{split}_y"] = np.tile(np.array([1, 0], dtype=np.int64), n)
+        arrays[f"{split}_chrom"] = np.stack([chrom[idx], neg_chrom[idx]], axis=1).ravel() if n else \
+            np.zeros(0, dtype="<U1")
+        arrays[f"{split}_start"] = np.stack([win["start"].to_numpy()[idx], neg_start[idx]], axis=1).ravel() \
+            .astype(np.int64)
+        arrays[f"{split}_rank"] = np.repeat(ranks[idx], 2).astype(np.int64)
+    for split in SPLIT_NAMES:
+        _check_classes(arrays[f"{split}_y"], split, peaks)
+    qc = {"tf": row.get("name"), "source": "encode", "peaks_file": str(peaks), "genome": str(genome),
+          "blacklist": str(blacklist) if blacklist else None, "window_length": length,
+          "rank_by": win_cfg.get("rank_by", "signalValue"), "top_n": win_cfg.get("top_n"),
+          "max_n_fraction": float(win_cfg.get("max_n_fraction", 0.0)),
+          "on_bad_peak_line": data_cfg.get("on_bad_peak_line", "error"), **report, **wqc,
+          "split": {"scheme": scheme, **({"deepbind_top": int(data_cfg.get("deepbind_top", 1000))}
+                                         if scheme == "deepbind" else {"test": test_chroms, "valid": valid_chroms}),
+                    **{s: int(len(arrays[f"{s}_y"]) // 2) for s in SPLIT_NAMES}},
+          "negatives": neg_report,
+          "sequences": {s: int(len(arrays[f"{s}_y"])) for s in SPLIT_NAMES}}
+    return arrays, qc
 
 
 def save_dataset(path: str | Path, arrays: dict[str, np.ndarray], **meta) -> None:

@@ -1,0 +1,214 @@
+"""Interpretation methods: temporal output scores, ISM, class optimisation, filter PWMs, attributions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from deepmotif.data.onehot import codes_to_one_hot
+from deepmotif.interpret.attribution import (correct_gradients, corrected_saliency, deep_lift_shap,
+                                             integrated_gradients)
+from deepmotif.interpret.class_optimization import class_optimize, optimized_motif
+from deepmotif.interpret.filters import conv_activation_windows, filter_motifs
+from deepmotif.interpret.ism import ism
+from deepmotif.interpret.temporal import temporal_scores, temporal_scores_naive
+from deepmotif.models import build_model
+from deepmotif.motifs import best_windows
+
+GATA = [2, 0, 3, 0]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Tiny tensors: a second intra-op thread only adds synchronisation (and stalls on a busy machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _random_one_hot(n, length, seed):
+    return codes_to_one_hot(np.random.default_rng(seed).integers(0, 4, (n, length)))
+
+
+def _randomise_batchnorm(model, seed):
+    gen = torch.Generator().manual_seed(seed)
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm1d):
+            m.running_mean.copy_(torch.rand(m.num_features, generator=gen) - 0.5)
+            m.running_var.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
+            m.weight.data.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
+            m.bias.data.copy_(torch.rand(m.num_features, generator=gen) - 0.5)
+
+
+def _gata_cnn(activation="relu", bias=-2.0, extra_filters=0, seed=0):
+    """One-layer CNN whose filter 0 scores GATA: weights one-hot(GATA), so an exact match gives 4 + bias."""
+    torch.manual_seed(seed)
+    model = build_model("cnn", filters=1 + extra_filters, kernels=[4], batchnorm=False, dropout=0.0,
+                        activation=activation)
+    with torch.no_grad():
+        conv = model.features[0]
+        conv.weight[0] = torch.tensor(np.eye(4, dtype=np.float32)[:, GATA])
+        conv.bias[0] = bias
+        model.linear.weight.zero_()
+        model.linear.weight[0, 0] = 1.0
+        model.linear.bias.zero_()
+    return model.eval()
+
+
+TEMPORAL_MODELS = {
+    "cnn": [{"filters": 8, "kernels": [9, 5, 3]}, {"filters": 6, "kernels": [4, 3], "pool": 3, "activation": "exp"}],
+    "rnn": [{"hidden": 5}, {"hidden": 4, "pool": "mean"}],
+    "cnnrnn": [{"filters": 6, "kernel": 9, "hidden": 5, "conv_pool": 2},
+               {"filters": 5, "kernel": 4, "hidden": 3, "conv_pool": 3, "pool": "mean"}],
+}
+
+
+@pytest.mark.parametrize("arch", ["cnn", "rnn", "cnnrnn"])
+def test_temporal_fast_equals_naive(arch):
+    for k, params in enumerate(TEMPORAL_MODELS[arch]):
+        torch.manual_seed(k)
+        model = build_model(arch, **params)
+        _randomise_batchnorm(model, k)
+        model.train()  # both functions must switch to eval mode (dropout off, batch-norm running stats)
+        for length in (1, 2, 7, 20):
+            X = _random_one_hot(5, length, seed=length)
+            for direction in ("forward", "backward"):
+                naive = temporal_scores_naive(model, X, direction)
+                fast = temporal_scores(model, X, direction, batch_size=2)
+                assert fast.shape == (5, length) and fast.dtype == np.float32
+                assert np.abs(fast - naive).max() <= 1e-5, (arch, params, length, direction)
+        X = _random_one_hot(3, 12, seed=3)
+        whole = torch.sigmoid(model(torch.from_numpy(X))).detach().numpy()
+        fwd, bwd = temporal_scores(model, X, "forward"), temporal_scores(model, X, "backward")
+        assert np.allclose(fwd[:, -1], whole, atol=1e-6) and np.allclose(bwd[:, 0], whole, atol=1e-6)
+
+
+def test_temporal_definitions_and_errors():
+    model = build_model("rnn", hidden=3, layers=2).eval()  # two LSTM layers: falls back to the naive path
+    X = _random_one_hot(2, 6, seed=1)
+    fwd = temporal_scores(model, X, "forward")
+    with torch.no_grad():
+        assert np.allclose(fwd[:, 2], torch.sigmoid(model(torch.from_numpy(X[:, :, :3]))).numpy(), atol=1e-6)
+        bwd = temporal_scores(model, X, "backward")
+        assert np.allclose(bwd[:, 2], torch.sigmoid(model(torch.from_numpy(X[:, :, 2:]))).numpy(), atol=1e-6)
+    with pytest.raises(ValueError, match="direction must be one of"):
+        temporal_scores(model, X, "sideways")
+    with pytest.raises(ValueError, match=r"X must be \(N, 4, L\)"):
+        temporal_scores_naive(model, X[:, :3])
+
+
+class _Linear(nn.Module):
+    def __init__(self, W):
+        super().__init__()
+        self.W = nn.Parameter(torch.tensor(W))
+
+    def forward(self, x):
+        return (x * self.W).sum(dim=(1, 2))
+
+
+def test_ism_is_exact_on_a_linear_model():
+    rng = np.random.default_rng(0)
+    W = (rng.integers(-16, 17, (4, 30)) / 8).astype(np.float32)  # dyadic: every sum is exact in float32
+    X = _random_one_hot(7, 30, seed=2)
+    X[0, :, 5] = 0  # an N column: all four bases are mutations
+    out = ism(_Linear(W), X, batch_size=13)
+    ref = np.argmax(X, axis=1)
+    expected = W[None] - W[ref, np.arange(30)][:, None, :]
+    expected[0, :, 5] = W[:, 5]
+    assert out.shape == X.shape and np.array_equal(out, expected)
+    assert np.all(out[X == 1] == 0)
+    centred = ism(_Linear(W), X, center=True)
+    assert np.allclose(centred.sum(axis=1), 0, atol=1e-5)
+    with pytest.raises(ValueError, match="batch_size must be >= 1"):
+        ism(_Linear(W), X, batch_size=0)
+
+
+@pytest.mark.parametrize("mode", ["softmax", "l2"])
+def test_class_optimisation_climbs_and_returns_a_pwm(mode):
+    model = _gata_cnn(activation="exp" if mode == "softmax" else "relu", bias=0.0)
+    pwm, trace = class_optimize(model, 12, n_restarts=4, steps=80, lr=0.1, l2=1e-2, mode=mode, seed=1)
+    assert pwm.shape == (4, 12) and np.allclose(pwm.sum(axis=0), 1) and np.all(pwm >= 0)
+    assert trace.shape == (4, 81)
+    mean = trace.mean(axis=0)
+    smooth = np.convolve(mean, np.ones(10) / 10, mode="valid")
+    assert mean[-1] > mean[0] + 1.0
+    assert np.all(np.diff(smooth) >= -1e-3 * np.abs(smooth[:-1]).max())
+    if mode == "softmax":
+        motif = optimized_motif(pwm, 4, motif_id="gata.cnn.classopt")
+        assert "".join("ACGT"[i] for i in motif.pwm.argmax(axis=0)) == "GATA"
+        assert motif.pwm.shape == (4, 4) and motif.id == "gata.cnn.classopt"
+    with pytest.raises(ValueError, match="mode must be one of"):
+        class_optimize(model, 12, mode="adam")
+    with pytest.raises(ValueError, match=r"width must be in \[1, 12\]"):
+        optimized_motif(pwm, 13)
+
+
+def _gata_data(n=200, length=30, seed=0):
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 4, (n, length))
+    sites = rng.integers(0, length - 3, n)
+    planted = np.arange(n) % 2 == 0
+    for i in np.flatnonzero(planted):
+        codes[i, sites[i]:sites[i] + 4] = GATA
+    return codes, sites, planted
+
+
+def test_filter_motifs_recover_a_gata_filter_and_activation_windows():
+    codes, sites, planted = _gata_data()
+    X = codes_to_one_hot(codes)
+    model = _gata_cnn(extra_filters=3)
+    motifs = filter_motifs(model, X, prefix="GATA1.cnn", batch_size=64)
+    gata = {m.id: m for m in motifs}["GATA1.cnn.filter0"]
+    assert "".join("ACGT"[i] for i in gata.pwm.argmax(axis=0)) == "GATA"
+    text = ["".join("ACGT"[c] for c in row) for row in codes]
+    occurrences = sum(sum(s[i:i + 4] == "GATA" for i in range(len(s) - 3)) for s in text)
+    assert gata.nsites == occurrences and np.allclose(gata.pwm.max(axis=0), 1)
+    assert all(m.pwm.shape == (4, 4) and m.nsites >= 10 for m in motifs)
+    starts = conv_activation_windows(_gata_cnn(), X, width=8)
+    ok = starts[planted] == np.clip(sites[planted] - 2, 0, 30 - 8)
+    assert ok.mean() > 0.9  # a chance GATA earlier in the sequence can win the tie
+    with pytest.raises(ValueError, match="RNN architecture reads the bases directly"):
+        filter_motifs(build_model("rnn", hidden=4), X)
+    cnnrnn = build_model("cnnrnn", filters=4, kernel=5, hidden=3)
+    assert all(m.pwm.shape == (4, 5) for m in filter_motifs(cnnrnn, X, min_sites=1))
+
+
+@pytest.mark.parametrize("method, share", [("ig-shuffle", 0.6), ("ig-zeros", 0.99), ("dls", 0.8)])
+def test_attributions_concentrate_on_a_planted_motif(method, share):
+    rng = np.random.default_rng(3)
+    codes = rng.choice([1, 3], size=(12, 40))  # C/T background: no partial GATA match above threshold
+    sites = rng.integers(0, 36, 12)
+    for i, s in enumerate(sites):
+        codes[i, s:s + 4] = GATA
+    X = codes_to_one_hot(codes)
+    model = _gata_cnn()  # logit = relu(GATA match - 2): 2 at the site, 0 without it
+    if method == "ig-shuffle":
+        attr = integrated_gradients(model, X, n_shuffles=3, n_steps=24, batch_size=5)
+    elif method == "ig-zeros":
+        attr = integrated_gradients(model, X, baseline="zeros", n_shuffles=1, n_steps=24, batch_size=5)
+        assert np.allclose(attr.sum(axis=(1, 2)), 2.0, atol=0.02)  # completeness: f(x) - f(0)
+    else:
+        attr = deep_lift_shap(model, X, n_shuffles=5, batch_size=5)
+    assert attr.shape == X.shape and attr.dtype == np.float32 and np.all(attr[X == 0] == 0)
+    per_pos = attr.sum(axis=1)
+    inside = np.array([per_pos[i, s:s + 4].sum() for i, s in enumerate(sites)])
+    # shuffled references can hold a partial GATA elsewhere: IG gives those columns (small) negative scores
+    assert np.all(inside >= share * np.abs(per_pos).sum(axis=1)), inside / np.abs(per_pos).sum(axis=1)
+    assert np.array_equal(best_windows(attr, 4), sites)
+
+
+def test_corrected_gradients_sum_to_zero_per_position():
+    g = np.random.default_rng(0).normal(size=(3, 4, 10)).astype(np.float32)
+    c = correct_gradients(g)
+    assert np.allclose(c.sum(axis=1), 0, atol=1e-6) and np.allclose(c - g, (c - g)[:, :1])
+    X = _random_one_hot(4, 20, seed=5)
+    model = build_model("cnn", filters=4, kernels=[5])
+    sal = corrected_saliency(model, X)
+    assert sal.shape == X.shape and np.all(sal[X == 0] == 0) and np.all(sal >= 0)
+    signed = corrected_saliency(model, X, absolute=False)
+    assert np.allclose(np.abs(signed), sal)
+    with pytest.raises(ValueError, match=r"grads must be \(N, 4, L\)"):
+        correct_gradients(g[:, :2])

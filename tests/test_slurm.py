@@ -1,0 +1,422 @@
+"""The workflow on a real SLURM cluster: `snakemake --executor slurm --profile profiles/slurm` on a tiny config.
+
+A single-node cluster is made here: Debian's slurm-wlm and munge are installed when missing (root only),
+a slurm.conf with this node's real CPUs and memory (``slurmd -C``) and the partitions named in
+profiles/slurm is written, and munged, slurmctld and slurmd are started, then stopped at the end. Daemons
+already running with the same slurm.conf (an earlier run) are reused and left running. The node has no
+GPU, so the tiny config sets ``resources: {gpu: 0}``; there is no slurmdbd either, so a second profile
+switches the plugin's status queries to squeue (MinJobAge keeps finished jobs visible there).
+
+One TF's input file is broken on the first run: its SLURM job fails, Snakemake exits non-zero and names
+the failed SLURM job, the other TF completes. After the file is fixed the same command completes the
+run, without redoing the finished TF.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+PROFILE = "profiles/slurm"
+SLURM_CONF = Path("/etc/slurm/slurm.conf")
+MARKER = "# deepmotif test cluster (tests/test_slurm.py)"
+STATE = Path("/var/lib/slurm/deepmotif-test")
+LOGS = Path("/var/log/slurm")
+PIDFILES = {"slurmctld": Path("/run/slurmctld.pid"), "slurmd": Path("/run/slurmd.pid")}
+MUNGE_PID = Path("/run/munge/munged.pid")
+TOOLS = ("sbatch", "squeue", "scontrol", "sinfo", "slurmctld", "slurmd", "munged", "munge", "unmunge")
+USABLE = {"idle", "mixed", "allocated", "completing"}
+
+SEQ_LEN = 101
+HEADER = "name\tsource\ttrain\ttest\tjaspar_id\tjaspar_name\tcell_line\n"
+SHEET = HEADER + "GATA1\tsynthetic\t\t\tMA0035.5\tGATA1\tK562\nGATAF\tfasta\tgataf.fa\t\tMA0035.5\tGATA1\tK562\n"
+TINY = {
+    "tfs": "tfs.tsv",
+    "architectures": ["cnn"],
+    "data": {"seq_len": SEQ_LEN, "synthetic": {"n_train": 200, "n_test": 100}},
+    "models": {"cnn": {"filters": 8, "kernels": [9], "pool": 2}},
+    "train": {"epochs": 2, "patience": 1, "batch_size": 64, "device": "cpu"},
+    "interpret": {"n_top": 20},
+    # no GPU on the test node: the shipped config asks for one per train/saliency job
+    "resources": {"gpu": 0, "train": {"runtime": 15, "mem_mb": 2000}, "interpret": {"runtime": 15, "mem_mb": 2000}},
+}
+
+
+def _run(cmd, timeout=60, check=False, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=check, **kw)
+
+
+def _ok(cmd, timeout=30) -> bool:
+    try:
+        return _run(cmd, timeout=timeout).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+# ---------------------------------------------------------------------------------------------- cluster
+
+
+def _install() -> str | None:
+    """Install slurm-wlm and munge with apt when missing; the reason it could not, or None."""
+    if all(shutil.which(t) for t in TOOLS):
+        return None
+    if not shutil.which("apt-get"):
+        return "slurm-wlm/munge missing and no apt-get to install them"
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (["apt-get", "update", "-qq"],
+                ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "slurm-wlm", "munge"]):
+        try:
+            res = _run(cmd, timeout=900, env=env)
+        except subprocess.TimeoutExpired:
+            return f"{' '.join(cmd)} timed out (no network?)"
+        if res.returncode != 0:
+            return f"{' '.join(cmd)} failed (no network?): {(res.stderr or res.stdout)[-500:]}"
+    missing = [t for t in TOOLS if not shutil.which(t)]
+    return f"still missing after apt-get install: {', '.join(missing)}" if missing else None
+
+
+def _partitions() -> list[str]:
+    """Partitions profiles/slurm submits to (default first): the test cluster gets each, on its one node."""
+    prof = yaml.safe_load((ROOT / PROFILE / "config.yaml").read_text())
+    names = [str(prof["default-resources"]["slurm_partition"])]
+    for res in (prof.get("set-resources") or {}).values():
+        if res.get("slurm_partition") and str(res["slurm_partition"]) not in names:
+            names.append(str(res["slurm_partition"]))
+    return names
+
+
+def _slurm_conf() -> str:
+    host = socket.gethostname().split(".")[0]
+    node = _run(["slurmd", "-C"], check=True).stdout.splitlines()[0].strip()  # NodeName=… CPUs=… RealMemory=…
+    assert node.startswith(f"NodeName={host} "), node
+    parts = [f"PartitionName={p} Nodes={host} MaxTime=INFINITE State=UP" + (" Default=YES" if i == 0 else "")
+             for i, p in enumerate(_partitions())]
+    return "\n".join([
+        MARKER,
+        "ClusterName=deepmotiftest",
+        f"SlurmctldHost={host}(127.0.0.1)",
+        "SlurmUser=root",
+        "AuthType=auth/munge",
+        f"StateSaveLocation={STATE}/ctld",
+        f"SlurmdSpoolDir={STATE}/d",
+        f"SlurmctldPidFile={PIDFILES['slurmctld']}",
+        f"SlurmdPidFile={PIDFILES['slurmd']}",
+        f"SlurmctldLogFile={LOGS}/deepmotif-test-slurmctld.log",
+        f"SlurmdLogFile={LOGS}/deepmotif-test-slurmd.log",
+        "ProctrackType=proctrack/linuxproc",
+        "TaskPlugin=task/none",
+        "JobAcctGatherType=jobacct_gather/none",
+        "AccountingStorageType=accounting_storage/none",  # no slurmdbd: sacct unusable, status via squeue
+        "JobCompType=jobcomp/none",
+        "MpiDefault=none",
+        "SchedulerType=sched/backfill",
+        "SelectType=select/cons_tres",
+        "SelectTypeParameters=CR_Core_Memory",
+        "ReturnToService=2",
+        "MinJobAge=900",  # finished jobs stay in squeue for 15 min: the plugin's status source here
+        f"{node} NodeAddr=127.0.0.1 State=UNKNOWN",
+        *parts,
+        "",
+    ])
+
+
+def _node_states() -> set[str]:
+    try:
+        res = _run(["sinfo", "-h", "-N", "-o", "%T"], timeout=30)
+    except subprocess.TimeoutExpired:
+        return set()
+    return set(res.stdout.split()) if res.returncode == 0 else set()
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie does not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return not re.search(r"^State:\s+Z", status, flags=re.M)
+
+
+def _pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _stop_slurm() -> None:
+    """Stop slurmctld and slurmd (those of the pid files of our slurm.conf): politely, then by pid."""
+    if _ok(["scontrol", "ping"]):
+        _ok(["scontrol", "shutdown"])
+    deadline = time.time() + 30
+    for name, path in PIDFILES.items():
+        pid = _pid(path)
+        while pid and _alive(pid) and time.time() < deadline:
+            time.sleep(0.5)
+        if pid and _alive(pid):
+            os.kill(pid, signal.SIGTERM)
+            time.sleep(2)
+
+
+def _wait_node_usable(timeout=90) -> set[str]:
+    deadline, resumed = time.time() + timeout, False
+    states: set[str] = set()
+    while time.time() < deadline:
+        states = _node_states()
+        if states and states <= USABLE:
+            return states
+        if not resumed and any(s.startswith(("down", "drain")) for s in states):
+            host = socket.gethostname().split(".")[0]
+            _ok(["scontrol", "update", f"nodename={host}", "state=resume"])
+            resumed = True
+        time.sleep(1)
+    return states
+
+
+@pytest.fixture(scope="module")
+def slurm_cluster():
+    """A running single-node SLURM cluster with the partitions of profiles/slurm."""
+    if os.name != "posix" or os.geteuid() != 0:
+        pytest.skip("needs root to install and start SLURM (slurm-wlm, munge)")
+    why = _install()
+    if why:
+        pytest.skip(why)
+
+    started_munge = None
+    if not _ok(["sh", "-c", "munge -n | unmunge"]):
+        if not Path("/etc/munge/munge.key").is_file():
+            _run(["mungekey", "--create"], check=True)
+            shutil.chown("/etc/munge/munge.key", "munge", "munge")
+        Path("/run/munge").mkdir(parents=True, exist_ok=True)
+        shutil.chown("/run/munge", "munge", "munge")
+        _run(["runuser", "-u", "munge", "--", "munged"], check=True)
+        started_munge = _pid(MUNGE_PID)
+        assert _ok(["sh", "-c", "munge -n | unmunge"]), "munged started but munge/unmunge fails"
+
+    conf, started_slurm, backup = _slurm_conf(), False, None
+    current = SLURM_CONF.read_text() if SLURM_CONF.is_file() else None
+    reuse = current == conf and _ok(["scontrol", "ping"]) and _wait_node_usable(timeout=20) <= USABLE
+    if not reuse:
+        _stop_slurm()
+        if current is not None and MARKER not in current:  # someone else's: put back at the end
+            backup = SLURM_CONF.with_name("slurm.conf.before-deepmotif-test")
+            shutil.copy2(SLURM_CONF, backup)
+        SLURM_CONF.parent.mkdir(parents=True, exist_ok=True)
+        SLURM_CONF.write_text(conf)
+        for d in (STATE / "ctld", STATE / "d", LOGS):
+            d.mkdir(parents=True, exist_ok=True)
+        _run(["slurmctld", "-c"], check=True)  # -c: start clean, without jobs of an earlier cluster
+        _run(["slurmd"], check=True)
+        started_slurm = True
+        states = _wait_node_usable()
+        assert states and states <= USABLE, f"SLURM node not usable: {states}; see {LOGS}/deepmotif-test-*.log"
+    try:
+        yield {"partitions": _partitions(), "reused": reuse}
+    finally:
+        if started_slurm:
+            _stop_slurm()
+            # Leave no slurm.conf of a stopped cluster behind: with one, every `snakemake` start waits ~10 s
+            # for the slurm plugin's `scontrol show config` to time out.
+            if backup is not None:
+                shutil.move(backup, SLURM_CONF)
+            else:
+                SLURM_CONF.unlink(missing_ok=True)
+        if started_munge and _alive(started_munge):
+            os.kill(started_munge, signal.SIGTERM)
+
+
+# ---------------------------------------------------------------------------------------------- workflow
+
+
+def _fasta(path: Path, n: int, length: int, seed: int = 0) -> None:
+    """``n`` random sequences of ``length`` bp with a GATA site (AGATAAG) planted in each."""
+    rng = np.random.default_rng(seed)
+    with open(path, "w") as fh:
+        for i in range(n):
+            seq = list(rng.choice(list("ACGT"), size=length))
+            start = int(rng.integers(0, length - 7))
+            seq[start:start + 7] = "AGATAAG"
+            fh.write(f">peak{i}\n{''.join(seq)}\n")
+
+
+def _snakemake(work: Path, *extra: str, timeout=900) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLURM_", "SBATCH_", "SRUN_"))}
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"  # `deepmotif` and `snakemake` in jobs
+    env.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".cache" / "numba"))  # sbatch --export=ALL passes it on
+    cmd = [str(VENV_BIN / "snakemake"), "--executor", "slurm", "--profile", PROFILE,
+           "--profile", str(work / "test-profile"), "--workflow-profile", "none",
+           "--snakefile", "workflow/Snakefile", "--directory", str(work),
+           "--configfile", str(work / "config.yaml"), *extra]
+    return _run(cmd, timeout=timeout, cwd=ROOT, env=env)
+
+
+def _submitted(log: str) -> dict[int, list[str]]:
+    """Snakemake job id → SLURM job ids it was submitted as (several when retried)."""
+    out: dict[int, list[str]] = {}
+    for job, slurm in re.findall(r"Job (\d+) has been submitted with SLURM jobid (\d+)", log):
+        out.setdefault(int(job), []).append(slurm)
+    return out
+
+
+def _own(log: str) -> str:
+    """The log without the job logs it quotes for failed jobs (`show-failed-logs`)."""
+    return re.sub(r"^Logfile [^\n]*:\n={40,}\n.*?^={40,}\n", "", log, flags=re.M | re.S)
+
+
+def _rule_jobs(log: str) -> dict[int, str]:
+    """Snakemake job id → rule, for the jobs with a shell command (not `localrule all`)."""
+    return {int(job): rule for rule, job in re.findall(r"^rule (\w+):\n(?:    .*\n)*?    jobid: (\d+)", _own(log),
+                                                      flags=re.M)}
+
+
+def _squeue(ids) -> dict[str, tuple[str, str]]:
+    """SLURM job id → (state, job name), as squeue reports them (finished jobs stay for MinJobAge)."""
+    res = _run(["squeue", "--states=all", "-h", "-o", "%i|%T|%j", "-j", ",".join(ids)], check=True)
+    return {i: (state, name) for i, state, name in (line.split("|", 2) for line in res.stdout.splitlines())}
+
+
+def _check_all_through_slurm(log: str) -> dict[str, tuple[str, str]]:
+    jobs, submitted = _rule_jobs(log), _submitted(log)
+    assert jobs, log[-3000:]
+    assert not set(jobs) - set(submitted), f"jobs not submitted to SLURM: {set(jobs) - set(submitted)}"
+    ids = [i for ids in submitted.values() for i in ids]
+    seen = _squeue(ids)
+    assert set(seen) == set(ids), f"SLURM does not know jobs {set(ids) - set(seen)}"
+    run_id = re.search(r"SLURM run ID: (\S+)", log).group(1)
+    assert {name for _, name in seen.values()} == {run_id}
+    return seen
+
+
+def _dry_run_resources(*args: str) -> dict[str, dict[str, str]]:
+    """Rule → its jobs' resources (name → value) as a forced dry run of the full default config prints them."""
+    res = _run([str(VENV_BIN / "snakemake"), "--dry-run", "--forceall", *args], timeout=300, cwd=ROOT)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-3000:]
+    blocks = re.findall(r"^rule (\w+):\n(?:    .*\n)*?    resources: (.*)$", out, flags=re.M)
+    assert blocks, out[-3000:]
+    rules: dict[str, dict[str, str]] = {}
+    for rule, text in blocks:
+        res_ = dict(item.split("=", 1) for item in text.split(", "))
+        assert rules.setdefault(rule, res_) == res_, f"jobs of {rule} differ in resources"
+    return rules
+
+
+def test_slurm_profile_resources(tmp_path):
+    """No SLURM needed: what profiles/slurm and config `resources` make every job ask sbatch for."""
+    profile = yaml.safe_load((ROOT / PROFILE / "config.yaml").read_text())
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["resources"]
+    defaults = {k: str(v) for k, v in profile["default-resources"].items()}
+    assert {"slurm_partition", "slurm_account", "runtime", "mem_mb", "cpus_per_task"} <= set(defaults)
+    gpus = 1 if config["gpu"] == "auto" else config["gpu"]  # auto: 1 for jobs sent to a cluster
+    assert gpus >= 1 and profile["executor"] == "slurm"
+    gpu_rules = {"train": "train", "saliency": "interpret"}  # rule → its section in config `resources`
+
+    rules = _dry_run_resources("--executor", "slurm", "--profile", PROFILE, "--workflow-profile", "none")
+    for rule, res in rules.items():
+        assert res["slurm_account"] == defaults["slurm_account"], (rule, res)
+        assert res["cpus_per_task"] == "1", (rule, res)  # `threads`: 1 for every rule of the default config
+        if rule in gpu_rules:
+            want = {k: str(v) for k, v in config[gpu_rules[rule]].items() if v is not None}
+            want.update(gpu=str(gpus), **{k: str(v) for k, v in profile["set-resources"][rule].items()})
+            assert {k: res.get(k) for k in want} == want, (rule, res)
+            assert res["slurm_partition"] != defaults["slurm_partition"], (rule, res)
+            assert "gpu_model" not in res and "gres" not in res, (rule, res)
+        else:  # CPU-only: no GPU, the profile's defaults
+            assert "gpu" not in res and res["slurm_partition"] == defaults["slurm_partition"], (rule, res)
+    assert set(gpu_rules) <= set(rules) and {"prepare", "match", "html_report"} <= set(rules)
+    assert rules["prepare"]["runtime"] == defaults["runtime"] and rules["prepare"]["mem_mb"] == defaults["mem_mb"]
+
+    # Older clusters: gres instead of --gpus; a GPU model; CPU only.
+    for extra, want in ((dict(gres="gpu:v100:1"), {"gres": "gpu:v100:1"}),
+                        (dict(gpu=2, gpu_model="a100"), {"gpu": "2", "gpu_model": "a100"}),
+                        (dict(gpu=0), {})):
+        override = tmp_path / "override.yaml"
+        override.write_text(yaml.safe_dump({"resources": extra}))
+        rules = _dry_run_resources("--executor", "slurm", "--profile", PROFILE, "--workflow-profile", "none",
+                                   "--configfile", "config/config.yaml", str(override))
+        for rule in gpu_rules:
+            got = {k: v for k, v in rules[rule].items() if k in ("gpu", "gpu_model", "gres")}
+            assert got == want, (extra, rule, rules[rule])
+
+
+def test_workstation_profile_holds_gpu_token(tmp_path):
+    """profiles/default: with a GPU, train/saliency take the single `gpu` token (one GPU job at a time), others
+    none."""
+    override = tmp_path / "override.yaml"
+    override.write_text(yaml.safe_dump({"resources": {"gpu": 1}}))
+    rules = _dry_run_resources("--profile", "profiles/default", "--cores", "2", "--configfile", "config/config.yaml",
+                               str(override))
+    assert rules["train"]["gpu"] == rules["saliency"]["gpu"] == "1"
+    assert all("gpu" not in res for rule, res in rules.items() if rule not in ("train", "saliency"))
+    # `gpu: auto` on a machine without GPU is checked on a real local run in tests/test_workflow.py.
+
+
+@pytest.mark.slow
+def test_workflow_on_slurm(slurm_cluster, tmp_path):
+    work = tmp_path
+    (work / "config.yaml").write_text(yaml.safe_dump(TINY, sort_keys=False))
+    (work / "tfs.tsv").write_text(SHEET)
+    (work / "gataf.fa").write_text(">bad\n" + "ACGT" * 10 + "\n")  # 40 bp, not seq_len: `prepare` fails
+    # The test node has no slurmdbd: status by squeue, first check after 5 s instead of 40 s.
+    (work / "test-profile").mkdir()
+    (work / "test-profile" / "config.yaml").write_text(yaml.safe_dump({
+        "slurm-status-command": "squeue",
+        "slurm-init-seconds-before-status-checks": 5,
+        "slurm-keep-successful-logs": True,
+    }))
+
+    # 1st run: GATAF's prepare job fails in SLURM (and once more on retry); GATA1 goes through.
+    first = _snakemake(work)
+    log1 = first.stdout + first.stderr
+    (work / "run1.log").write_text(log1)
+    assert first.returncode != 0, log1[-3000:]
+    seen1 = _check_all_through_slurm(log1)
+    failed = [i for i, (state, _) in seen1.items() if state == "FAILED"]
+    assert failed, seen1
+    errors = re.findall(r"^Error in rule (\w+):\n    message: SLURM-job '(\d+)' failed, SLURM status is: 'FAILED'"
+                        r".*(?:\n    .*)*?\n    output: (\S+)", _own(log1), flags=re.M)
+    assert sorted(errors) == sorted(("prepare", i, "results/GATAF/data.npz") for i in failed), log1[-3000:]
+    assert len(failed) == 2  # `retries: 1` in profiles/slurm: resubmitted once, failed again
+    assert "sequence is 40 bp, expected 101 bp" in (work / "logs" / "prepare" / "GATAF.log").read_text()
+    assert not (work / "results" / "GATAF" / "data.npz").exists()
+    done = [work / "results" / "GATA1" / f for f in ("data.npz", "cnn/best.pt", "cnn/saliency.npz",
+                                                      "cnn/motifs.meme", "pwm/metrics.json")]
+    assert all(p.is_file() for p in done), log1[-3000:]
+    assert set(seen1[i][0] for i in seen1 if i not in failed) == {"COMPLETED"}
+    assert (work / "logs" / "slurm" / "rule_prepare" / "GATAF").is_dir()  # sbatch logs under slurm-logdir
+    mtimes = {p: p.stat().st_mtime_ns for p in done}
+
+    # 2nd run, input fixed: only GATAF and the tables/report are made; GATA1's outputs stay as they are.
+    _fasta(work / "gataf.fa", 150, SEQ_LEN)
+    second = _snakemake(work)
+    log2 = second.stdout + second.stderr
+    (work / "run2.log").write_text(log2)
+    assert second.returncode == 0, log2[-5000:]
+    seen2 = _check_all_through_slurm(log2)
+    assert {s for s, _ in seen2.values()} == {"COMPLETED"}
+    rules2 = sorted(_rule_jobs(log2).values())
+    for rule in ("prepare", "pwm_baseline", "train", "saliency", "motifs"):  # GATAF's only
+        assert rules2.count(rule) == 1, rules2
+    assert {"auroc_table", "match", "html_report"} <= set(rules2) and "jaspar_db" not in rules2, rules2
+    assert not re.search(r"wildcards: tf=GATA1\b", _own(log2))
+    assert {p: p.stat().st_mtime_ns for p in done} == mtimes
+
+    auroc = (work / "results" / "tables" / "auroc.tsv").read_text()
+    assert "GATA1" in auroc and "GATAF" in auroc, auroc
+    assert (work / "results" / "tables" / "motif_matches.tsv").is_file()
+    assert (work / "results" / "report.html").stat().st_size > 0
+    dry = _snakemake(work, "--dry-run")
+    assert dry.returncode == 0 and "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout + dry.stderr
