@@ -1,5 +1,132 @@
-"""The interpret stage: attribution maps of trained models, all shaped like their (N, 4, L) input."""
+"""The interpret stage: attribution maps of trained models, all shaped like their (N, 4, L) input, and the
+other views of the Deep Motif Dashboard (temporal output scores, class optimisation, ISM, first-layer filters).
+
+:func:`compute_methods` runs the configured methods (config ``interpret.methods``) on one model and its
+top-scoring test positives; the workflow's interpret job saves the result as ``interpret.npz``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
 
 from deepmotif.interpret.saliency import saliency
 
-__all__ = ["saliency"]
+#: every method `interpret.methods` may list, in the order they are computed
+METHODS = ("saliency", "temporal", "classopt", "ism", "convact", "filters", "deeplift", "ig")
+#: methods that need a convolutional first layer (skipped for the rnn architecture)
+CONV_METHODS = ("convact", "filters")
+#: default `interpret.methods`: all the cheap ones (DeepLIFT-SHAP and integrated gradients cost 10-60x a
+#: saliency map: opt-in)
+DEFAULT_METHODS = ["saliency", "temporal", "classopt", "ism", "convact", "filters"]
+
+__all__ = ["saliency", "compute_methods", "has_conv", "METHODS", "CONV_METHODS", "DEFAULT_METHODS"]
+
+
+def has_conv(arch: str) -> bool:
+    """Whether an architecture has a convolutional first layer (filters / conv activation apply)."""
+    return arch in ("cnn", "cnnrnn")
+
+
+def compute_methods(model, arch: str, X: np.ndarray, cfg: dict, device=None, log=None) -> dict[str, np.ndarray]:
+    """Run the methods of ``cfg["methods"]`` (except saliency, saved on its own) on ``X``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Trained model in eval mode.
+    arch : str
+        Its architecture (``cnn``, ``rnn``, ``cnnrnn``); the conv-only methods are skipped for ``rnn``.
+    X : numpy.ndarray
+        (N, 4, L) one-hot of the sequences to explain (the top-scoring test positives).
+    cfg : dict
+        The ``interpret`` config section.
+    device : torch.device, optional
+        Default: the model's.
+    log : callable, optional
+        Called with one progress line per method.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``temporal_forward`` / ``temporal_backward`` (N, L) probabilities of every prefix / suffix;
+        ``classopt_pwm`` (4, L) and ``classopt_trace`` (restarts, steps + 1); ``ism`` (N, 4, L) logit changes;
+        ``convact_start`` (N,) start of each sequence's most activating first-layer window (width
+        ``convact_kernel``, the filter width);
+        ``filters_pwm`` (F, 4, k), ``filters_index`` (F,) and ``filters_nsites`` (F,); ``deeplift`` and ``ig``
+        (N, 4, L) attribution x input. Only the keys of the methods that ran; ``methods`` lists them.
+    """
+    import time
+
+    methods = [m for m in cfg.get("methods", DEFAULT_METHODS) if m != "saliency"]
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise ValueError(f"unknown interpret method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}")
+    batch = int(cfg.get("batch_size", 256))
+    out: dict[str, np.ndarray] = {}
+    done = []
+    for method in METHODS:
+        if method not in methods:
+            continue
+        if method in CONV_METHODS and not has_conv(arch):
+            continue
+        start = time.perf_counter()
+        if method == "temporal":
+            from deepmotif.interpret.temporal import temporal_scores
+
+            out["temporal_forward"] = temporal_scores(model, X, "forward", batch_size=batch, device=device)
+            out["temporal_backward"] = temporal_scores(model, X, "backward", batch_size=batch, device=device)
+        elif method == "classopt":
+            from deepmotif.interpret.class_optimization import class_optimize
+
+            c = cfg.get("classopt", {})
+            pwm, trace = class_optimize(model, X.shape[2], n_restarts=int(c.get("restarts", 8)),
+                                        steps=int(c.get("steps", 200)), lr=float(c.get("lr", 0.1)),
+                                        l2=float(c.get("l2", 1e-3)), mode=c.get("mode", "softmax"),
+                                        seed=int(c.get("seed", 1)), device=device)
+            out["classopt_pwm"], out["classopt_trace"] = pwm, trace
+        elif method == "ism":
+            from deepmotif.interpret.ism import ism
+
+            out["ism"] = ism(model, X, batch_size=int(cfg.get("ism", {}).get("batch_size", 1024)), device=device)
+        elif method == "convact":
+            from deepmotif.interpret.filters import conv_activation_windows
+
+            # windows of the filter's own width k; the motifs stage re-centres them to motifs.width
+            k = model_first_kernel(model)
+            out["convact_start"] = conv_activation_windows(model, X, k, batch_size=batch, device=device)
+            out["convact_kernel"] = np.asarray(k)
+        elif method == "filters":
+            from deepmotif.interpret.filters import filter_motifs
+
+            f = cfg.get("filters", {})
+            motifs = filter_motifs(model, X, threshold=float(f.get("threshold", 0.5)),
+                                   min_sites=int(f.get("min_sites", 10)), batch_size=batch, device=device)
+            k = model_first_kernel(model)
+            out["filters_pwm"] = (np.stack([m.pwm for m in motifs]) if motifs else np.zeros((0, 4, k)))
+            out["filters_index"] = np.array([int(m.id.rsplit("filter", 1)[1]) for m in motifs], dtype=np.int64)
+            out["filters_nsites"] = np.array([m.nsites for m in motifs], dtype=np.int64)
+        elif method == "deeplift":
+            from deepmotif.interpret.attribution import deep_lift_shap
+
+            d = cfg.get("deeplift", {})
+            out["deeplift"] = deep_lift_shap(model, X, n_shuffles=int(d.get("n_shuffles", 10)),
+                                             batch_size=int(d.get("batch_size", 64)), device=device)
+        elif method == "ig":
+            from deepmotif.interpret.attribution import integrated_gradients
+
+            g = cfg.get("ig", {})
+            out["ig"] = integrated_gradients(model, X, n_shuffles=int(g.get("n_shuffles", 4)),
+                                             n_steps=int(g.get("n_steps", 32)),
+                                             batch_size=int(g.get("batch_size", 64)), device=device)
+        done.append(method)
+        if log:
+            log(f"{method}: {time.perf_counter() - start:.1f} s")
+    out["methods"] = np.asarray(done, dtype=str)
+    return out
+
+
+def model_first_kernel(model) -> int:
+    """Width of the first convolution of a CNN / CNN-RNN."""
+    from deepmotif.interpret.filters import _first_layer
+
+    return int(_first_layer(model)[0].kernel_size[0])

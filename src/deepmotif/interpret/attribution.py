@@ -29,6 +29,7 @@ import torch
 
 from deepmotif.data.shuffle import dinucleotide_shuffle
 from deepmotif.interpret.saliency import _no_cudnn_rnn, input_gradients
+from deepmotif.interpret.inputs import check_one_hot, model_device
 
 
 def correct_gradients(grads: np.ndarray) -> np.ndarray:
@@ -80,13 +81,9 @@ def corrected_saliency(model: torch.nn.Module, X: np.ndarray, absolute: bool = T
 
 
 def _check(X, n_shuffles, batch_size):
-    X = np.asarray(X, dtype=np.float32)
-    if X.ndim != 3 or X.shape[1] != 4:
-        raise ValueError(f"X must be (N, 4, L) one-hot, got shape {X.shape}")
+    X = check_one_hot(X, batch_size)
     if n_shuffles < 1:
         raise ValueError(f"n_shuffles must be >= 1, got {n_shuffles}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     return X
 
 
@@ -108,7 +105,7 @@ def _references(X, baseline, n_shuffles, random_state):
 
 
 def _attribute(method, model, X, baseline, n_shuffles, batch_size, device, random_state, **kwargs):
-    device = torch.device(device) if device is not None else next(model.parameters()).device
+    device = model_device(model, device)
     model.eval()
     if len(X) == 0:
         return np.zeros_like(X)

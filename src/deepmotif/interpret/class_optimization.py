@@ -24,6 +24,7 @@ import torch
 
 from deepmotif.interpret.saliency import _no_cudnn_rnn
 from deepmotif.memeio import Motif
+from deepmotif.interpret.inputs import model_device
 
 MODES = ("softmax", "l2")
 
@@ -74,7 +75,7 @@ def class_optimize(model: torch.nn.Module, length: int, n_restarts: int = 8, ste
         raise ValueError(f"l2 must be >= 0, got {l2}")
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-    device = torch.device(device) if device is not None else next(model.parameters()).device
+    device = model_device(model, device)
     model.eval()
     flags = [p.requires_grad for p in model.parameters()]
     for p in model.parameters():

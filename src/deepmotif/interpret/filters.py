@@ -14,6 +14,7 @@ from torch import nn
 
 from deepmotif.memeio import Motif
 from deepmotif.models import CNN, CNNRNN, RNN, _Exp
+from deepmotif.interpret.inputs import check_one_hot, model_device
 
 
 def _first_layer(model: nn.Module) -> tuple[nn.Conv1d, nn.Sequential]:
@@ -37,15 +38,6 @@ def _first_layer(model: nn.Module) -> tuple[nn.Conv1d, nn.Sequential]:
     raise ValueError("no activation function after the first convolution")
 
 
-def _check(X, batch_size):
-    X = np.asarray(X, dtype=np.float32)
-    if X.ndim != 3 or X.shape[1] != 4:
-        raise ValueError(f"X must be (N, 4, L) one-hot, got shape {X.shape}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    return X
-
-
 def _activations(model, X, batch_size, device):
     """Yield (first row, (B, F, V) activations of the windows inside the sequence, (B, V, 4k) windows).
 
@@ -59,7 +51,7 @@ def _activations(model, X, batch_size, device):
     length = X.shape[2]
     if length < k:
         raise ValueError(f"sequences (L = {length}) must be at least as long as the filters (k = {k})")
-    device = torch.device(device) if device is not None else next(model.parameters()).device
+    device = model_device(model, device)
     model.eval()
     n_win = length - k + 1
     with torch.no_grad():
@@ -101,7 +93,7 @@ def filter_motifs(model: nn.Module, X: np.ndarray, threshold: float = 0.5, min_s
     list of Motif
         (4, k) PWMs with ``nsites`` = number of windows counted, in filter order.
     """
-    X = _check(X, batch_size)
+    X = check_one_hot(X, batch_size)
     if not 0 <= threshold < 1:
         raise ValueError(f"threshold must be in [0, 1), got {threshold}")
     if min_sites < 1:
@@ -157,7 +149,7 @@ def conv_activation_windows(model: nn.Module, X: np.ndarray, width: int, batch_s
     numpy.ndarray
         (N,) int64 starts in [0, L - width].
     """
-    X = _check(X, batch_size)
+    X = check_one_hot(X, batch_size)
     length = X.shape[2]
     if not 1 <= width <= length:
         raise ValueError(f"width must be in [1, {length}], got {width}")

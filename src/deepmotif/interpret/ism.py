@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from deepmotif.interpret.inputs import check_one_hot, model_device
 
 
 def ism(model: torch.nn.Module, X: np.ndarray, batch_size: int = 1024, center: bool = False,
@@ -32,12 +33,8 @@ def ism(model: torch.nn.Module, X: np.ndarray, batch_size: int = 1024, center: b
     numpy.ndarray
         (N, 4, L) float32: ``logit(mutant with base b at position j) - logit(X)``; 0 at the observed base.
     """
-    X = np.asarray(X, dtype=np.float32)
-    if X.ndim != 3 or X.shape[1] != 4:
-        raise ValueError(f"X must be (N, 4, L) one-hot, got shape {X.shape}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    device = torch.device(device) if device is not None else next(model.parameters()).device
+    X = check_one_hot(X, batch_size)
+    device = model_device(model, device)
     model.eval()
     n = len(X)
     out = np.zeros_like(X)

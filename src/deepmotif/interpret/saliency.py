@@ -6,6 +6,7 @@ import contextlib
 
 import numpy as np
 import torch
+from deepmotif.interpret.inputs import check_one_hot, model_device
 
 
 def _no_cudnn_rnn(device: torch.device):
@@ -33,12 +34,8 @@ def input_gradients(model: torch.nn.Module, X: np.ndarray, batch_size: int = 256
     numpy.ndarray
         (N, 4, L) float32 gradients.
     """
-    X = np.asarray(X, dtype=np.float32)
-    if X.ndim != 3 or X.shape[1] != 4:
-        raise ValueError(f"X must be (N, 4, L) one-hot, got shape {X.shape}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    device = torch.device(device) if device is not None else next(model.parameters()).device
+    X = check_one_hot(X, batch_size)
+    device = model_device(model, device)
     model.eval()
     out = np.empty_like(X)
     with _no_cudnn_rnn(device):

@@ -47,6 +47,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from deepmotif.interpret.inputs import check_one_hot, model_device
 from deepmotif.models import CNN, RNN, _Exp
 
 DIRECTIONS = ("forward", "backward")
@@ -56,20 +57,12 @@ _CUTS_PER_CALL = 16
 
 
 def _check(model, X, direction, batch_size):
-    X = np.asarray(X, dtype=np.float32)
-    if X.ndim != 3 or X.shape[1] != 4 or X.shape[2] < 1:
-        raise ValueError(f"X must be (N, 4, L) one-hot with L >= 1, got shape {X.shape}")
+    X = check_one_hot(X, batch_size)
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     if not isinstance(model, nn.Module):
         raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     return X
-
-
-def _device(model, device):
-    return torch.device(device) if device is not None else next(model.parameters()).device
 
 
 def temporal_scores_naive(model: nn.Module, X: np.ndarray, direction: str = "forward", batch_size: int = 256,
@@ -95,7 +88,7 @@ def temporal_scores_naive(model: nn.Module, X: np.ndarray, direction: str = "for
         (N, L) float32 probabilities; column j as defined in the module docstring.
     """
     X = _check(model, X, direction, batch_size)
-    device = _device(model, device)
+    device = model_device(model, device)
     model.eval()
     n, _, length = X.shape
     out = np.empty((n, length), dtype=np.float32)
@@ -136,7 +129,7 @@ def temporal_scores(model: nn.Module, X: np.ndarray, direction: str = "forward",
         (N, L) float32 probabilities.
     """
     X = _check(model, X, direction, batch_size)
-    device = _device(model, device)
+    device = model_device(model, device)
     model.eval()
     if isinstance(model, RNN):  # RNN and CNNRNN: optional convolutional front, one biLSTM layer
         layers = getattr(model, "conv", nn.Sequential())
@@ -353,7 +346,7 @@ def _edge_pass(seq: nn.Module, plan: _Plan, xb: torch.Tensor):
 def _cnn_head(model: CNN, plan: _Plan, refs, edge) -> torch.Tensor:
     """Global max over (clean columns from the running max of the phase map, recomputed edge) → linear."""
     T, D = plan.T[-1], plan.D[-1]
-    B, n_cut = edge.shape[0], edge.shape[1]
+    B = edge.shape[0]
     dev = edge.device
     t_max = max(r.shape[2] for r in refs)
     cm = _pad_stack([torch.cummax(r, dim=2).values for r in refs], t_max, float("-inf"))
@@ -406,7 +399,7 @@ def _lstm_states(m: nn.LSTM, x: torch.Tensor):
 
 def _lstm_head(model: RNN, plan: _Plan, refs, edge, along: nn.LSTM, against: nn.LSTM, forward: bool):
     T, D = plan.T[-1], plan.D[-1]
-    B, n_cut = edge.shape[0], edge.shape[1]
+    B = edge.shape[0]
     C = refs[0].shape[1]
     H = along.hidden_size
     edge = edge.reshape(B, n_cut * D, C)
