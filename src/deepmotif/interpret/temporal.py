@@ -399,7 +399,7 @@ def _lstm_states(m: nn.LSTM, x: torch.Tensor):
 
 def _lstm_head(model: RNN, plan: _Plan, refs, edge, along: nn.LSTM, against: nn.LSTM, forward: bool):
     T, D = plan.T[-1], plan.D[-1]
-    B = edge.shape[0]
+    B, n_cut = edge.shape[0], edge.shape[1]
     C = refs[0].shape[1]
     H = along.hidden_size
     edge = edge.reshape(B, n_cut * D, C)
