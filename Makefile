@@ -26,6 +26,10 @@ demo: install
 	@echo "Tables: results/tables/auroc.tsv results/tables/motif_matches.tsv; report: results/report.html"
 
 test: install
+	@# headless Chromium for the report test (tests/test_workflow.py skips it where this cannot install it)
+	@command -v chromium >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    chromium; } >/dev/null 2>&1 || echo "note: chromium could not be installed; its report test is skipped"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -1,16 +1,20 @@
 """The real Snakemake workflow end to end on a small synthetic config: every stage runs, the CNN's saliency
-motif of each planted TF comes back from Tomtom, a rerun has nothing to do, and the motif table can be
-regenerated without retraining."""
+motif of each planted TF comes back from Tomtom, every configured method has its row in the motif table,
+each TF has its dashboard figure, the HTML report embeds them (and renders in a headless browser), a rerun has
+nothing to do, and the motif table can be regenerated without retraining."""
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -28,8 +32,17 @@ models:
   rnn: {hidden: 8}
   cnnrnn: {filters: 16, hidden: 8, conv_pool: 2}
 train: {epochs: 10, lr: 0.01, patience: 8}
-interpret: {n_top: 100}
+interpret:
+  n_top: 100
+  methods: [saliency, temporal, classopt, ism, convact, filters]
+  classopt: {steps: 50, restarts: 2}
 """
+TFS = ("GATA1", "MAFK", "NFYB")
+# motif methods per architecture: convact and filters need a convolutional first layer
+METHODS = {"cnn": {"saliency", "temporal_fwd", "temporal_bwd", "classopt", "ism", "convact", "filters"},
+           "rnn": {"saliency", "temporal_fwd", "temporal_bwd", "classopt", "ism"},
+           "cnnrnn": {"saliency", "temporal_fwd", "temporal_bwd", "classopt", "ism", "convact", "filters"}}
+WINDOW_METHODS = {"saliency", "temporal_fwd", "temporal_bwd", "ism", "convact"}
 
 
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -57,10 +70,99 @@ def test_tables_are_complete(run):
     auroc = pd.read_csv(run / "results/tables/auroc.tsv", sep="\t")
     assert len(auroc) == 12 and set(auroc["architecture"]) == {"cnn", "rnn", "cnnrnn", "pwm"}
     matches = pd.read_csv(run / "results/tables/motif_matches.tsv", sep="\t")
-    assert len(matches) == 9 and set(matches["method"]) == {"saliency"}
+    saliency = matches[matches["method"] == "saliency"]
+    assert len(saliency) == 9 and set(matches["method"]) == set.union(*METHODS.values())
     assert (run / "results/tables/tomtom_hits.tsv").stat().st_size > 0
     page = (run / "results/report.html").read_text()
     assert page.count("<img") >= 9 and "motif_id" in page
+
+
+@pytest.mark.slow
+def test_motif_table_has_a_row_per_configured_method(run):
+    matches = pd.read_csv(run / "results/tables/motif_matches.tsv", sep="\t")
+    assert not matches.duplicated(["tf", "architecture", "method"]).any()
+    for tf in TFS:
+        for arch, methods in METHODS.items():
+            rows = matches[(matches["tf"] == tf) & (matches["architecture"] == arch)]
+            assert set(rows["method"]) == methods, (tf, arch, sorted(rows["method"]))
+            assert (rows["motif_id"].str.startswith(f"{tf}.{arch}.")).all()
+    # the paper's per-sequence measure: for the sequence-specific methods only, a share
+    window = matches["method"].isin(WINDOW_METHODS)
+    assert matches.loc[window, "window_match_fraction"].between(0, 1).all()
+    assert matches.loc[~window, "window_match_fraction"].isna().all()
+    # the CNN's saliency windows mostly show the planted motif
+    cnn = matches[(matches["architecture"] == "cnn") & (matches["method"] == "saliency")]
+    assert (cnn["window_match_fraction"] > 0.3).all(), cnn[["tf", "window_match_fraction"]]
+    # one row summarises each conv model's first-layer filters, which have a MEME file of their own
+    filters = matches[matches["method"] == "filters"]
+    assert len(filters) == 6 and (filters["n_filters"] >= 1).all()
+    assert filters["motif_id"].str.fullmatch(r"[A-Z0-9]+\.(cnn|cnnrnn)\.filter\d+").all()
+    assert filters[["filter_match_fraction", "filter_family_fraction"]].stack().between(0, 1).all()
+    for tf in TFS:
+        assert (run / f"results/{tf}/cnn/filters.meme").read_text().count("MOTIF") >= 1
+        assert not (run / f"results/{tf}/rnn/filters.meme").exists()
+        with np.load(run / f"results/{tf}/cnn/interpret.npz") as z:
+            assert {"temporal_forward", "temporal_backward", "classopt_pwm", "ism", "convact_start",
+                    "filters_pwm"} <= set(z.files)
+            assert z["temporal_forward"].shape == z["ism"].shape[::2] == (100, 101)
+
+
+@pytest.mark.slow
+def test_dashboard_figures_and_report_embed_them(run):
+    page = (run / "results/report.html").read_text()
+    for tf in TFS:
+        png = (run / f"results/{tf}/dashboard.png").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = struct.unpack(">II", png[16:24])
+        assert width >= 1000 and height >= 1000, (width, height)
+        svg = (run / f"results/{tf}/dashboard.svg").read_text()
+        assert "<svg" in svg[:1000] and svg.rstrip().endswith("</svg>")
+        embedded = re.search(rf'<img alt="dashboard of {tf}"[^>]* src="data:image/png;base64,([^"]+)"', page)
+        assert embedded and base64.b64decode(embedded.group(1)) == png
+    for software in ("python", "torch", "snakemake", "memelite", "pyjaspar", "numpy"):
+        assert f"<td>{software}</td>" in page
+    assert "src=\"http" not in page and "src='http" not in page  # self-contained
+
+
+@pytest.mark.slow
+def test_snakemake_report_includes_the_dashboards(run):
+    out = run / "results" / "snakemake_report.html"
+    snakemake(run, "--report", str(out))
+    text = out.read_text(errors="replace")
+    for tf in TFS:
+        assert f"results/{tf}/dashboard.png" in text and f"results/{tf}/dashboard.svg" in text
+    assert "Deep Motif Dashboard of" in text
+
+
+def _chromium() -> str | None:
+    return next((shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")
+                 if shutil.which(name)), None)
+
+
+@pytest.mark.slow
+def test_report_renders_in_a_headless_browser(run, tmp_path):
+    """Open results/report.html in headless Chromium: every <img> decodes (the page's own script writes the
+    count of images with naturalWidth > 0 into the DOM) and a screenshot is taken (kept beside the results)."""
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("chromium is not installed (`make test` installs it as root with apt: "
+                    "apt-get install -y chromium)")
+    url = (run / "results" / "report.html").as_uri()
+    flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--hide-scrollbars"]
+    dom = subprocess.run([*flags, f"--user-data-dir={tmp_path / 'dom'}", "--virtual-time-budget=15000",
+                          "--dump-dom", url], capture_output=True, text=True, timeout=120)
+    loaded = re.search(r'data-images-loaded="(\d+)/(\d+)"', dom.stdout)
+    assert loaded, dom.stderr[-2000:]
+    ok, total = map(int, loaded.groups())
+    page = (run / "results" / "report.html").read_text()
+    assert total == page.count("<img") and total >= 12 and ok == total, (ok, total)
+    shot = run / "results" / "report_screenshot.png"
+    subprocess.run([*flags, f"--user-data-dir={tmp_path / 'shot'}", f"--screenshot={shot}",
+                    "--window-size=1400,3000", url], capture_output=True, text=True, timeout=120)
+    png = shot.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == (1400, 3000)
 
 
 @pytest.mark.slow
@@ -76,8 +178,8 @@ def test_gpu_auto_takes_no_gpu_token_without_gpu(run):
 @pytest.mark.slow
 def test_cnn_saliency_recovers_each_planted_motif(run):
     matches = pd.read_csv(run / "results/tables/motif_matches.tsv", sep="\t")
-    cnn = matches[matches["architecture"] == "cnn"].set_index("tf")
-    for tf in ("GATA1", "MAFK", "NFYB"):
+    cnn = matches[(matches["architecture"] == "cnn") & (matches["method"] == "saliency")].set_index("tf")
+    for tf in TFS:
         row = cnn.loc[tf]
         assert row["top_in_family"] and row["q_value"] < 0.05, (
             f"{tf}: best hit {row['best_id']} {row['best_name']} q={row['q_value']}, own rank {row['own_rank']}")

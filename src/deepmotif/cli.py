@@ -171,6 +171,7 @@ def cmd_interpret(a) -> None:
 
     from deepmotif.data.prepare import load_split
     from deepmotif.evaluate import predict
+    from deepmotif.interpret import compute_methods
     from deepmotif.interpret.saliency import saliency
     from deepmotif.io_utils import atomic_path
     from deepmotif.motifs import top_positives
@@ -186,23 +187,88 @@ def cmd_interpret(a) -> None:
     sal = saliency(model, X[idx], batch_size=int(cfg["interpret"]["batch_size"]), device=device)
     with atomic_path(a.out, suffix=".npz") as tmp:
         np.savez_compressed(tmp, index=idx, logits=logits[idx], saliency=sal, arch=np.asarray(arch))
+    if a.methods_out:
+        out = compute_methods(model, arch, X[idx], cfg["interpret"], device=device,
+                              log=lambda line: print(f"{arch} {line}", file=sys.stderr))
+        with atomic_path(a.methods_out, suffix=".npz") as tmp:
+            np.savez_compressed(tmp, index=idx, logits=logits[idx], arch=np.asarray(arch), **out)
+
+
+#: order of the methods' motifs in motifs.meme (and rows of the match table)
+MOTIF_METHODS = ("saliency", "temporal_fwd", "temporal_bwd", "ism", "deeplift", "ig", "convact", "classopt")
 
 
 def cmd_motifs(a) -> None:
     import numpy as np
 
     from deepmotif.data.prepare import load_split
-    from deepmotif.memeio import write_meme
-    from deepmotif.motifs import attribution_motif
+    from deepmotif.io_utils import atomic_path
+    from deepmotif.memeio import Motif, write_meme
+    from deepmotif.motifs import (best_windows, informative_offset, ism_importance, recentre, temporal_windows,
+                                  window_motif)
 
     cfg = _config(a)
+    width, max_shift = int(cfg["motifs"]["width"]), int(cfg["motifs"]["max_shift"])
     X, _ = load_split(a.data, "test")
     with np.load(a.saliency) as sal:
         idx, attr = sal["index"], sal["saliency"]
-    motif, _ = attribution_motif(X[idx], attr, width=int(cfg["motifs"]["width"]),
-                                 motif_id=f"{a.tf}.{a.arch}.saliency", name=a.tf,
-                                 max_shift=int(cfg["motifs"]["max_shift"]))
-    write_meme(a.out, [motif])
+    Xi = X[idx]
+    extra = {}
+    if a.interpret:
+        with np.load(a.interpret) as z:
+            if not np.array_equal(z["index"], idx):
+                raise InputError("interpret file and saliency file explain different sequences", path=a.interpret)
+            extra = {k: z[k] for k in z.files}
+    # Window starts (before alignment) of every sequence-specific method; class optimisation has none.
+    starts = {"saliency": best_windows(attr, width)}
+    if "temporal_forward" in extra:
+        starts["temporal_fwd"], starts["temporal_bwd"] = temporal_windows(
+            extra["temporal_forward"], extra["temporal_backward"], width)
+    if "ism" in extra:
+        starts["ism"] = best_windows(ism_importance(extra["ism"], Xi), width)
+    for method in ("deeplift", "ig"):
+        if method in extra:
+            starts[method] = best_windows(extra[method], width)
+    if "convact_start" in extra:
+        starts["convact"] = recentre(extra["convact_start"], int(extra["convact_kernel"]), width, X.shape[2])
+    motifs = []
+    windows = {"index": idx, "width": np.asarray(width), "tf": np.asarray(a.tf), "arch": np.asarray(a.arch)}
+    for method in MOTIF_METHODS:
+        if method == "classopt" and "classopt_pwm" in extra:
+            # the most informative `width` columns (as interpret.class_optimization.optimized_motif, without
+            # importing torch)
+            pwm = extra["classopt_pwm"]
+            off = informative_offset(pwm, width)
+            motifs.append(Motif(id=f"{a.tf}.{a.arch}.classopt", name=a.tf, pwm=pwm[:, off:off + width].copy()))
+        elif method in starts:
+            motif, aligned, strands = window_motif(Xi, starts[method], width, motif_id=f"{a.tf}.{a.arch}.{method}",
+                                                   name=a.tf, max_shift=max_shift)
+            motifs.append(motif)
+            windows.update({f"{method}_start": starts[method], f"{method}_aligned": aligned,
+                            f"{method}_strand": strands, f"{method}_pwm": motif.pwm})
+    windows["methods"] = np.asarray([m for m in MOTIF_METHODS if m in starts], dtype=str)
+    write_meme(a.out, motifs)
+    if a.windows:
+        with atomic_path(a.windows, suffix=".npz") as tmp:
+            np.savez_compressed(tmp, **windows)
+    print(f"{a.tf} {a.arch}: {len(motifs)} motifs ({', '.join(m.id.rsplit('.', 1)[1] for m in motifs)}) → {a.out}",
+          file=sys.stderr)
+
+
+def cmd_filter_motifs(a) -> None:
+    import numpy as np
+
+    from deepmotif.memeio import Motif, write_meme
+
+    with np.load(a.interpret) as z:
+        if "filters_pwm" not in z.files:
+            raise InputError("no first-layer filters in this file (interpret.methods lacks `filters`, or the "
+                             "architecture has no convolution)", path=a.interpret)
+        pwms, index, nsites = z["filters_pwm"], z["filters_index"], z["filters_nsites"]
+    motifs = [Motif(id=f"{a.tf}.{a.arch}.filter{int(f)}", name=a.tf, pwm=p, nsites=int(n))
+              for p, f, n in zip(pwms, index, nsites)]
+    write_meme(a.out, motifs)
+    print(f"{a.tf} {a.arch}: {len(motifs)} filter motifs → {a.out}", file=sys.stderr)
 
 
 def cmd_jaspar(a) -> None:
@@ -217,16 +283,38 @@ def cmd_match(a) -> None:
     from deepmotif.match import match_motifs
 
     cfg = _config(a)
-    hits, table = match_motifs(a.motifs, a.jaspar, cfg)
+    hits, table = match_motifs(a.motifs, a.jaspar, cfg, windows_files=a.windows, data_file=a.data)
     write_tsv(a.hits, hits)
     write_tsv(a.out, table)
     print(table.to_string(index=False), file=sys.stderr)
 
 
+def cmd_concat_tables(a) -> None:
+    import pandas as pd
+
+    from deepmotif.io_utils import write_tsv
+
+    frames = []
+    for f in a.tables:
+        try:
+            frames.append(pd.read_csv(f, sep="\t"))
+        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+            raise InputError(f"unreadable table ({err})", path=f) from None
+    write_tsv(a.out, pd.concat(frames, ignore_index=True))
+
+
+def cmd_dashboard(a) -> None:
+    from deepmotif.report import write_dashboard
+
+    cfg = _config(a)
+    write_dashboard(a.png, a.svg, a.tf, a.data, a.models, a.interpret, a.motifs, a.matches, a.jaspar,
+                    filter_files=a.filters, width=int(cfg["motifs"]["width"]), hits_file=a.hits)
+
+
 def cmd_report(a) -> None:
     from deepmotif.report import write_report
 
-    write_report(a.out, _config(a), a.auroc, a.matches, a.motifs, a.jaspar)
+    write_report(a.out, _config(a), a.auroc, a.matches, a.motifs, a.jaspar, dashboards=a.dashboards)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -295,7 +383,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--data", required=True)
     p.add_argument("--model", required=True)
-    p.add_argument("--out", required=True, help="output .npz")
+    p.add_argument("--out", required=True, help="output .npz: saliency maps (and which sequences, their logits)")
+    p.add_argument("--methods-out", default=None,
+                   help="output .npz of the other methods of config interpret.methods (temporal, classopt, ...)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--device", default=None)
     p.set_defaults(func=cmd_interpret)
@@ -306,8 +396,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--arch", required=True)
     p.add_argument("--data", required=True)
     p.add_argument("--saliency", required=True)
-    p.add_argument("--out", required=True)
+    p.add_argument("--interpret", default=None, help="interpret --methods-out file: one motif per method")
+    p.add_argument("--out", required=True, help="output MEME file, motif ids TF.arch.method")
+    p.add_argument("--windows", default=None, help="output .npz: each method's window starts (for the match "
+                   "stage's window_match_fraction)")
     p.set_defaults(func=cmd_motifs)
+
+    p = sub.add_parser("filter-motifs", help="first-layer filter PWMs of an interpret file, in MEME format")
+    p.add_argument("--tf", required=True)
+    p.add_argument("--arch", required=True)
+    p.add_argument("--interpret", required=True, help="interpret --methods-out file with `filters`")
+    p.add_argument("--out", required=True, help="output MEME file, motif ids TF.arch.filterN")
+    p.set_defaults(func=cmd_filter_motifs)
 
     p = sub.add_parser("jaspar", help="write a JASPAR release's CORE collection as a MEME file (offline)")
     p.add_argument("--release", required=True)
@@ -317,11 +417,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("match", help="Tomtom of extracted motifs against JASPAR → motif-match table")
     _common(p)
-    p.add_argument("--motifs", nargs="+", required=True, help="MEME files of extracted motifs")
+    p.add_argument("--motifs", nargs="+", required=True, help="MEME files of extracted motifs (and filter motifs)")
     p.add_argument("--jaspar", required=True, help="MEME file of the JASPAR targets")
+    p.add_argument("--windows", nargs="*", default=None,
+                   help="windows.npz files of one TF (motifs --windows): adds window_match_fraction")
+    p.add_argument("--data", default=None, help="that TF's data.npz (with --windows)")
     p.add_argument("--hits", required=True, help="output: every Tomtom hit (TSV)")
     p.add_argument("--out", required=True, help="output: motif_matches.tsv")
     p.set_defaults(func=cmd_match)
+
+    p = sub.add_parser("concat-tables", help="concatenate TSV tables with the same columns")
+    p.add_argument("--tables", nargs="+", required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_concat_tables)
+
+    p = sub.add_parser("dashboard", help="one TF's dashboard figure (PNG and SVG)")
+    _common(p)
+    p.add_argument("--tf", required=True)
+    p.add_argument("--data", required=True)
+    p.add_argument("--models", nargs="+", required=True, help="best.pt of every architecture")
+    p.add_argument("--interpret", nargs="+", required=True, help="interpret.npz of every architecture")
+    p.add_argument("--motifs", nargs="+", required=True, help="motifs.meme of every architecture")
+    p.add_argument("--filters", nargs="*", default=None, help="filters.meme files (best filter's logo)")
+    p.add_argument("--matches", required=True, help="the TF's motif_matches.tsv")
+    p.add_argument("--hits", default=None, help="the TF's tomtom_hits.tsv (orientation of the best matches)")
+    p.add_argument("--jaspar", required=True, help="MEME file of the JASPAR targets")
+    p.add_argument("--png", required=True)
+    p.add_argument("--svg", default=None)
+    p.set_defaults(func=cmd_dashboard)
 
     p = sub.add_parser("report", help="HTML report with tables and motif logos")
     _common(p)
@@ -329,6 +452,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--matches", required=True)
     p.add_argument("--motifs", nargs="+", required=True)
     p.add_argument("--jaspar", default=None, help="MEME file of the JASPAR targets (for match logos)")
+    p.add_argument("--dashboards", nargs="*", default=None, help="dashboard PNGs (results/<TF>/dashboard.png)")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_report)
     return parser

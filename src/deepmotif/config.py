@@ -41,8 +41,16 @@ DEFAULTS: dict = {
                    "dropout": 0.5, "activation": "relu"},
     },
     "train": {"epochs": 20, "batch_size": 128, "lr": 0.005, "weight_decay": 0.0, "patience": 5,
-              "lr_patience": 2, "seed": 1, "device": "auto", "resume": True, "threads": 1},
-    "interpret": {"n_top": 200, "batch_size": 256, "threads": 1},
+              "lr_patience": 2, "seed": 1, "device": "auto", "resume": True, "threads": 1, "amp": True},
+    # The dashboard's views per TF × architecture (deepmotif.interpret.METHODS); saliency is always computed.
+    # DeepLIFT-SHAP (`deeplift`) and integrated gradients (`ig`) cost 10-60x a saliency map: opt-in.
+    "interpret": {"n_top": 200, "batch_size": 256, "threads": 1,
+                  "methods": ["saliency", "temporal", "classopt", "ism", "convact", "filters"],
+                  "classopt": {"mode": "softmax", "l2": 0.001, "steps": 200, "restarts": 8, "lr": 0.1, "seed": 1},
+                  "ism": {"batch_size": 1024},
+                  "filters": {"threshold": 0.5, "min_sites": 10},
+                  "deeplift": {"n_shuffles": 10, "batch_size": 64},
+                  "ig": {"n_shuffles": 4, "n_steps": 32, "batch_size": 64}},
     "motifs": {"width": 15, "max_shift": 2},
     "match": {"backend": "memelite", "thresh": 0.5, "significance": 0.05, "tomtom_bin": None},
     # Scheduling only (read by the train/saliency rules' `resources:`, never by the deepmotif commands).

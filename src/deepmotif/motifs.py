@@ -211,3 +211,129 @@ def window_match_fraction(X: np.ndarray, starts: np.ndarray, width: int, target:
     hits = tomtom(queries, targets, backend=backend, thresh=q)
     matched = set(hits.loc[hits["Target_ID"] == target.id, "Query_ID"])
     return len(matched) / len(X)
+
+
+# ------------------------------------------------------------------------------------ dashboard methods
+
+
+def window_motif(X: np.ndarray, starts: np.ndarray, width: int, motif_id: str = "motif", name: str = "",
+                 max_shift: int = 2) -> tuple[Motif, np.ndarray, np.ndarray]:
+    """Windows of width ``width`` at ``starts``, aligned (strand, shift) and counted into one motif.
+
+    The common last step of every sequence-specific method (saliency, temporal, ISM, conv activation, ...):
+    :func:`attribution_motif` is this with the starts of :func:`best_windows`.
+
+    Returns
+    -------
+    motif : Motif
+        PWM with ``nsites`` = number of windows.
+    aligned : numpy.ndarray
+        (N,) window starts after alignment.
+    strands : numpy.ndarray
+        (N,) +1, or -1 where the window was used reverse-complemented.
+    """
+    aligned, strands, wins = align_windows(X, np.asarray(starts, dtype=np.int64), width, max_shift=max_shift)
+    return Motif(id=motif_id, name=name, pwm=windows_to_pwm(wins), nsites=len(wins)), aligned, strands
+
+
+def ism_importance(ism_map: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Per-position importance from an in-silico mutagenesis map, as an attribution map.
+
+    The importance of position j is the *observed-base effect*: how much the logit drops, on average over
+    the three other bases, when the observed base is mutated, ``-mean_{b != x_j} ism[b, j]``, kept only
+    where positive (positions whose mutation raises the score carry no evidence for the motif). It is
+    placed at the observed base, zero elsewhere, like a saliency map; an ``N`` column gets 0.
+
+    Parameters
+    ----------
+    ism_map : numpy.ndarray
+        (N, 4, L) ``logit(mutant) - logit(X)`` (0 at the observed base), from
+        :func:`deepmotif.interpret.ism.ism` with ``center=False``.
+    X : numpy.ndarray
+        (N, 4, L) one-hot sequences.
+    """
+    d = np.asarray(ism_map, dtype=np.float64)
+    x = np.asarray(X, dtype=np.float64)
+    if d.shape != x.shape or d.ndim != 3 or d.shape[1] != 4:
+        raise ValueError(f"ism_map and X must be (N, 4, L) of one shape, got {d.shape} and {x.shape}")
+    observed = x.sum(axis=1, keepdims=True)  # 1, or 0 at an N
+    drop = -(d * (1 - x)).sum(axis=1, keepdims=True) / 3.0
+    return (np.clip(drop, 0, None) * observed * x).astype(np.float32)
+
+
+def informative_offset(pwm: np.ndarray, width: int) -> int:
+    """Start of the width-``width`` window of ``pwm`` with the largest summed information content (first on
+    ties; the window :func:`deepmotif.interpret.class_optimization.optimized_motif` keeps); 0 when ``width``
+    >= the motif's width."""
+    p = np.asarray(pwm, dtype=np.float64)
+    info = 2 + np.where(p > 0, p * np.log2(np.where(p > 0, p, 1)), 0).sum(axis=0)
+    if width >= len(info):
+        return 0
+    return int(np.argmax(np.convolve(info, np.ones(width), mode="valid")))
+
+
+def core_starts(aligned: np.ndarray, strands: np.ndarray, width: int, pwm: np.ndarray, core_width: int) -> np.ndarray:
+    """Per-sequence starts of the motif's core of width ``core_width`` inside aligned windows of ``width``.
+
+    The core is the most informative ``core_width`` columns of ``pwm`` (the motif the aligned windows make,
+    :func:`informative_offset`); windows used reverse-complemented take it from the other end. A core wider
+    than the windows is centred on them. Used to cut windows of the width of a reference motif (e.g. the TF's
+    own JASPAR matrix) around what each sequence's extracted window shows.
+    """
+    aligned = np.asarray(aligned, dtype=np.int64)
+    strands = np.asarray(strands)
+    if core_width >= width:
+        return aligned - (core_width - width) // 2
+    off = informative_offset(pwm, core_width)
+    return np.where(strands >= 0, aligned + off, aligned + width - off - core_width)
+
+
+def recentre(starts: np.ndarray, from_width: int, to_width: int, length: int) -> np.ndarray:
+    """Starts of width-``to_width`` windows centred (rounded down) on width-``from_width`` windows, clipped
+    to a sequence of ``length``."""
+    out = np.asarray(starts, dtype=np.int64) + (from_width - to_width) // 2
+    return np.clip(out, 0, length - to_width)
+
+
+def window_match_fractions(windows: dict[str, tuple[np.ndarray, np.ndarray]], width: int, target: Motif,
+                           targets: list[Motif], q: float = 0.05, backend: str = "memelite") -> dict[str, float]:
+    """:func:`window_match_fraction` of several sets of windows (e.g. one per method) in one Tomtom call.
+
+    Parameters
+    ----------
+    windows : dict
+        key → (X (N, 4, L) one-hot, starts (N,)) of one set.
+    width, target, targets, q, backend
+        As in :func:`window_match_fraction`.
+
+    Returns
+    -------
+    dict
+        key → fraction of that set's windows whose Tomtom hits include ``target`` with q-value <= ``q``.
+    """
+    from deepmotif.tomtom import tomtom
+
+    if not 0 < q <= 1:
+        raise ValueError(f"q must be in (0, 1], got {q}")
+    if target.id not in {t.id for t in targets}:
+        raise ValueError(f"target {target.id!r} is not among the {len(targets)} targets")
+    queries, sizes = [], {}
+    for n, (key, (X, starts)) in enumerate(windows.items()):
+        X = np.asarray(X, dtype=np.float64)
+        starts = np.asarray(starts)
+        if X.ndim != 3 or X.shape[1] != 4 or starts.shape != (len(X),) or starts.dtype.kind not in "iu":
+            raise ValueError(f"{key}: X must be (N, 4, L) one-hot and starts (N,) integers, got shapes "
+                             f"{X.shape} and {starts.shape}")
+        if not 1 <= width <= X.shape[2]:
+            raise ValueError(f"width must be in [1, {X.shape[2]}], got {width}")
+        sizes[key] = len(X)
+        wins = cut_windows(X, starts, width)
+        total = wins.sum(axis=1, keepdims=True)
+        pwms = np.where(total > 0, wins / np.where(total > 0, total, 1), 0.25)
+        queries += [Motif(id=f"set{n}.window{i}", name="", pwm=p, nsites=1) for i, p in enumerate(pwms)]
+    if not queries:
+        return {key: 0.0 for key in windows}
+    hits = tomtom(queries, targets, backend=backend, thresh=q)
+    matched = hits.loc[hits["Target_ID"] == target.id, "Query_ID"].str.split(".").str[0].value_counts()
+    return {key: (float(matched.get(f"set{n}", 0)) / sizes[key] if sizes[key] else 0.0)
+            for n, key in enumerate(windows)}

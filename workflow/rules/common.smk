@@ -30,6 +30,8 @@ JASPAR_DB = "resources/jaspar/{release}_{tax}.meme".format(
 )
 
 # memelite compiles its Tomtom kernels with numba (~60 s); cache them once for every job.
+# envs/*.yaml install the package from here (pip expands ${DEEPMOTIF_ROOT} in their requirement lines).
+os.environ.setdefault("DEEPMOTIF_ROOT", os.path.abspath(os.path.join(workflow.basedir, "..")))
 os.environ.setdefault("NUMBA_CACHE_DIR", os.path.abspath(".cache/numba"))
 # Download tuning reaches `deepmotif fetch` through the environment rather than as a param, so changing
 # retries or time-outs never re-downloads a finished genome (set here, so every job process has it).
@@ -174,3 +176,9 @@ def gpu_resources(stage):
     if res["slurm_extra"]:
         out["slurm_extra"] = res["slurm_extra"]
     return out
+
+
+# Architectures with a convolutional first layer; their first-layer filters become motifs when
+# interpret.methods lists `filters` (results/<tf>/<arch>/filters.meme).
+CONV_ARCHS = [arch for arch in ARCHS if arch in ("cnn", "cnnrnn")]
+FILTER_ARCHS = CONV_ARCHS if "filters" in config["interpret"]["methods"] else []

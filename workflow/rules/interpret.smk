@@ -1,4 +1,8 @@
-# Interpret stage: saliency maps of the top-scoring test positives.
+# Interpret stage: the dashboard's views of every TF × architecture on its top-scoring test positives.
+# saliency.npz: saliency maps (and which sequences); interpret.npz: the other methods of interpret.methods
+# (temporal scores, class optimisation, ISM, conv activation windows, filter PWMs, DeepLIFT-SHAP, IG).
+# One job per model (loaded once); the rule keeps its name `saliency`, which the cluster profile sends to
+# the GPU partition.
 
 
 rule saliency:
@@ -6,7 +10,8 @@ rule saliency:
         data="results/{tf}/data.npz",
         model="results/{tf}/{arch}/best.pt",
     output:
-        "results/{tf}/{arch}/saliency.npz",
+        saliency="results/{tf}/{arch}/saliency.npz",
+        methods="results/{tf}/{arch}/interpret.npz",
     log:
         "logs/saliency/{tf}_{arch}.log",
     conda:
@@ -18,4 +23,4 @@ rule saliency:
         settings=settings("interpret", "train"),
     shell:
         "deepmotif interpret --set {params.settings:q} --data {input.data} --model {input.model}"
-        " --out {output} --threads {threads} 2> {log}"
+        " --out {output.saliency} --methods-out {output.methods} --threads {threads} 2> {log}"

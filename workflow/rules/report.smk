@@ -1,4 +1,41 @@
-# Report stage: one self-contained HTML page with tables and motif logos.
+# Report stage: one dashboard figure per TF, and one self-contained HTML page with tables, dashboards and
+# motif logos.
+
+
+rule dashboard:
+    input:
+        data="results/{tf}/data.npz",
+        models=expand("results/{{tf}}/{arch}/best.pt", arch=ARCHS),
+        methods=expand("results/{{tf}}/{arch}/interpret.npz", arch=ARCHS),
+        motifs=expand("results/{{tf}}/{arch}/motifs.meme", arch=ARCHS),
+        filters=expand("results/{{tf}}/{arch}/filters.meme", arch=FILTER_ARCHS),
+        matches="results/{tf}/motif_matches.tsv",
+        hits="results/{tf}/tomtom_hits.tsv",
+        jaspar=JASPAR_DB,
+    output:
+        png=report(
+            "results/{tf}/dashboard.png",
+            caption="../report/dashboard.rst",
+            category="Dashboards",
+            labels={"TF": "{tf}", "format": "PNG"},
+        ),
+        svg=report(
+            "results/{tf}/dashboard.svg",
+            caption="../report/dashboard.rst",
+            category="Dashboards",
+            labels={"TF": "{tf}", "format": "SVG"},
+        ),
+    log:
+        "logs/dashboard/{tf}.log",
+    conda:
+        "../../envs/deepmotif.yaml"
+    params:
+        settings=settings("motifs"),
+    shell:
+        "deepmotif dashboard --set {params.settings:q} --tf {wildcards.tf:q} --data {input.data}"
+        " --models {input.models} --interpret {input.methods} --motifs {input.motifs}"
+        " --filters {input.filters} --matches {input.matches} --hits {input.hits} --jaspar {input.jaspar}"
+        " --png {output.png} --svg {output.svg} 2> {log}"
 
 
 rule html_report:
@@ -6,6 +43,7 @@ rule html_report:
         auroc="results/tables/auroc.tsv",
         matches="results/tables/motif_matches.tsv",
         motifs=expand("results/{tf}/{arch}/motifs.meme", tf=TFS, arch=ARCHS),
+        dashboards=expand("results/{tf}/dashboard.png", tf=TFS),
         jaspar=JASPAR_DB,
     output:
         report("results/report.html", caption="../report/report.rst", category="Report"),
@@ -19,4 +57,5 @@ rule html_report:
         ),
     shell:
         "deepmotif report --set {params.settings:q} --auroc {input.auroc} --matches {input.matches}"
-        " --motifs {input.motifs} --jaspar {input.jaspar} --out {output} 2> {log}"
+        " --motifs {input.motifs} --dashboards {input.dashboards} --jaspar {input.jaspar} --out {output}"
+        " 2> {log}"
