@@ -31,7 +31,9 @@ JASPAR_DB = "resources/jaspar/{release}_{tax}.meme".format(
 
 # memelite compiles its Tomtom kernels with numba (~60 s); cache them once for every job.
 # envs/*.yaml install the package from here (pip expands ${DEEPMOTIF_ROOT} in their requirement lines).
-os.environ.setdefault("DEEPMOTIF_ROOT", os.path.abspath(os.path.join(workflow.basedir, "..")))
+os.environ.setdefault(
+    "DEEPMOTIF_ROOT", os.path.abspath(os.path.join(workflow.basedir, ".."))
+)
 os.environ.setdefault("NUMBA_CACHE_DIR", os.path.abspath(".cache/numba"))
 # Download tuning reaches `deepmotif fetch` through the environment rather than as a param, so changing
 # retries or time-outs never re-downloads a finished genome (set here, so every job process has it).
