@@ -18,12 +18,7 @@ from deepmotif.motifs import (core_starts, cut_windows, informative_offset, ism_
                               window_match_fractions, window_motif)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_ism_importance_is_the_observed_base_effect():
