@@ -6,6 +6,7 @@ nothing to do, and the motif table can be regenerated without retraining."""
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import shutil
@@ -31,7 +32,8 @@ models:
   cnn: {filters: 32, dropout: 0.2}
   rnn: {hidden: 8}
   cnnrnn: {filters: 16, hidden: 8, conv_pool: 2}
-train: {epochs: 10, lr: 0.01, patience: 8}
+  sizes: {small: 0.5, medium: 1.0}
+train: {epochs: 10, lr: 0.01, patience: 8, sizes: [small, medium]}
 interpret:
   n_top: 100
   methods: [saliency, temporal, classopt, ism, convact, filters]
@@ -75,6 +77,31 @@ def test_tables_are_complete(run):
     assert (run / "results/tables/tomtom_hits.tsv").stat().st_size > 0
     page = (run / "results/report.html").read_text()
     assert page.count("<img") >= 9 and "motif_id" in page
+    assert "Model comparison" in page and 'alt="test AUROC per architecture"' in page
+
+
+@pytest.mark.slow
+def test_sizes_are_selected_on_validation_and_models_compared(run):
+    auroc = pd.read_csv(run / "results/tables/auroc.tsv", sep="\t")
+    nets = auroc[auroc["architecture"] != "pwm"]
+    assert set(nets["size"]) <= {"small", "medium"} and auroc.loc[auroc["architecture"] == "pwm", "size"].isna().all()
+    for tf in TFS:
+        for arch in METHODS:
+            chosen = json.loads((run / f"results/{tf}/{arch}/metrics.json").read_text())
+            candidates = {c["size"]: c for c in chosen["sizes"]["candidates"]}
+            assert set(candidates) == {"small", "medium"}
+            best = max(candidates.values(), key=lambda c: c["valid_auroc"])
+            assert chosen["valid_auroc"] == best["valid_auroc"] == candidates[chosen["size"]]["valid_auroc"]
+            assert (run / f"results/{tf}/{arch}/best.pt").read_bytes() == (
+                run / f"results/{tf}/{arch}/sizes/{chosen['size']}/best.pt").read_bytes()
+    comparison = pd.read_csv(run / "results/tables/model_comparison.tsv", sep="\t")
+    models = ["cnn", "rnn", "cnnrnn", "pwm"]
+    pairs = [(a, b) for i, a in enumerate(models) for b in models[i + 1:]]
+    assert list(zip(comparison["metric"], comparison["model_a"], comparison["model_b"])) == [
+        (metric, a, b) for metric in ("auroc", "aupr") for a, b in pairs]
+    assert (comparison["n_tfs"] == 3).all() and comparison["better"].isin(models + ["tie"]).all()
+    for ext in ("png", "svg"):
+        assert (run / f"results/figures/test_auroc.{ext}").stat().st_size > 0
 
 
 @pytest.mark.slow
@@ -132,6 +159,7 @@ def test_snakemake_report_includes_the_dashboards(run):
     for tf in TFS:
         assert f"results/{tf}/dashboard.png" in text and f"results/{tf}/dashboard.svg" in text
     assert "Deep Motif Dashboard of" in text
+    assert "results/tables/model_comparison.tsv" in text and "results/figures/test_auroc.png" in text
 
 
 def _chromium() -> str | None:
@@ -172,7 +200,7 @@ def test_gpu_auto_takes_no_gpu_token_without_gpu(run):
     profile's single gpu token does not serialise them."""
     log = (run / "snakemake.out").read_text()
     train = re.findall(r"localrule (?:train|saliency):\n(?:    .*\n)*?    resources: (.*)", log)
-    assert len(train) == 18 and all("gpu=0" in r for r in train), train[:3]
+    assert len(train) == 27 and all("gpu=0" in r for r in train), train[:3]  # 2 sizes × 9 + 9 saliency
 
 
 @pytest.mark.slow

@@ -20,10 +20,13 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="config values as JSON, merged over --config (the workflow passes its sections here)")
 
 
+_used_config: list[dict] = []  # the configuration a subcommand ran with, for its provenance records
+
+
 def _config(a) -> dict:
     import json
 
-    from deepmotif.config import load_config, merge
+    from deepmotif.config import load_config, merge, validate_config
 
     cfg = load_config(a.config)
     if a.set:
@@ -32,6 +35,8 @@ def _config(a) -> dict:
         except json.JSONDecodeError as err:
             raise InputError(f"--set is not valid JSON: {err}") from None
         cfg = merge(cfg, extra)
+    validate_config(cfg, [a.config] if a.config else [])
+    _used_config.append(cfg)
     return cfg
 
 
@@ -43,13 +48,21 @@ def cmd_prepare(a) -> None:
     row = tf_row(cfg, a.tf)
     if row["source"] == "encode":
         return _prepare_encode(a, cfg, row)
-    pwm = None
+    pwm, meta = None, {}
     if row["source"] == "synthetic":
         from deepmotif.jaspar import find_motif
 
-        pwm = find_motif(cfg["jaspar"]["release"], row["jaspar_id"] or None, row["jaspar_name"] or None)[0].pwm
+        motif = find_motif(cfg["jaspar"]["release"], row["jaspar_id"] or None, row["jaspar_name"] or None)[0]
+        pwm, meta = motif.pwm, {"planted_ids": [motif.id], "planted_names": [motif.name]}
+    elif row["source"] == "synthetic_multi":
+        from deepmotif.jaspar import find_motifs
+
+        motifs = [m for m, _ in find_motifs(cfg["jaspar"]["release"], row["jaspar_id"] or None,
+                                            row["jaspar_name"] or None)]
+        pwm = [m.pwm for m in motifs]
+        meta = {"planted_ids": [m.id for m in motifs], "planted_names": [m.name for m in motifs]}
     arrays = prepare(row, cfg["data"], pwm)
-    save_dataset(a.out, arrays, tf=a.tf, source=row["source"])
+    save_dataset(a.out, arrays, tf=a.tf, source=row["source"], **meta)
     sizes = ", ".join(f"{s} {len(arrays[s + '_y'])}" for s in ("train", "valid", "test"))
     print(f"{a.tf}: {sizes} sequences → {a.out}", file=sys.stderr)
     if a.qc:
@@ -128,20 +141,47 @@ def cmd_genome(a) -> None:
 
 
 def cmd_train(a) -> None:
+    from deepmotif.config import sized_model_params
     from deepmotif.data.prepare import load_split
     from deepmotif.train import fit
 
     cfg = _config(a)
-    train_cfg = dict(cfg["train"], threads=a.threads)
+    train_cfg = {k: v for k, v in dict(cfg["train"], threads=a.threads).items() if k != "sizes"}
     if a.device:
         train_cfg["device"] = a.device
+    params = sized_model_params(cfg, a.arch, a.size, path=a.config)
+    meta = {"size": a.size, "scale": float(cfg["models"]["sizes"][a.size])} if a.size else None
     data = {s: load_split(a.data, s) for s in ("train", "valid", "test")}
-    m = fit(a.arch, cfg["models"][a.arch], data, a.out_dir, train_cfg, progress=not a.quiet)
-    print(f"{a.arch}: test AUROC {m['test_auroc']:.4f} (valid {m['valid_auroc']:.4f}, best epoch "
+    m = fit(a.arch, params, data, a.out_dir, train_cfg, progress=not a.quiet, meta=meta)
+    size = f" ({a.size})" if a.size else ""
+    print(f"{a.arch}{size}: test AUROC {m['test_auroc']:.4f} (valid {m['valid_auroc']:.4f}, best epoch "
           f"{m['best_epoch']}/{m['epochs_run']}, {m['device']}, {m['wall_seconds']} s)", file=sys.stderr)
 
 
+def cmd_select_size(a) -> None:
+    from deepmotif.compare import write_selected_size
+
+    m = write_selected_size(a.metrics, a.out_model, a.out_metrics)
+    scores = ", ".join(f"{c['size']} {c['valid_auroc']:.4f}" for c in m["sizes"]["candidates"])
+    print(f"{m.get('architecture')}: size {m['size']} chosen on validation AUROC ({scores}) → {a.out_model}",
+          file=sys.stderr)
+
+
+def cmd_compare(a) -> None:
+    from deepmotif.compare import compare_models, read_performance_table, write_performance_figure
+    from deepmotif.io_utils import write_tsv
+
+    table = read_performance_table(a.auroc)
+    out = compare_models(table, a.models, path=a.auroc)
+    write_tsv(a.out, out)
+    if a.png or a.svg:
+        write_performance_figure(table, a.png, a.svg, models=a.models)
+    print(out.to_string(index=False), file=sys.stderr)
+
+
 def cmd_evaluate(a) -> None:
+    import numpy as np
+
     from deepmotif.config import tf_row
     from deepmotif.data.prepare import load_split
     from deepmotif.evaluate import auroc_aupr, pwm_scan
@@ -150,12 +190,24 @@ def cmd_evaluate(a) -> None:
 
     cfg = _config(a)
     row = tf_row(cfg, a.tf)
-    motif, _ = find_motif(cfg["jaspar"]["release"], row["jaspar_id"] or None, row["jaspar_name"] or None)
     X, y = load_split(a.data, "test")
-    metrics = {"architecture": "pwm", "jaspar_id": motif.id, "jaspar_name": motif.name,
-               **{f"test_{k}": v for k, v in auroc_aupr(y, pwm_scan(X, motif.pwm)).items()}}
+    if row["source"] == "synthetic_multi":
+        # several planted motifs: the best over motifs of each scan's score below that motif's best possible
+        # log-odds score (so motifs of different lengths and information are on one scale)
+        from deepmotif.evaluate import log_odds
+        from deepmotif.jaspar import find_motifs
+
+        motifs = [m for m, _ in find_motifs(cfg["jaspar"]["release"], row["jaspar_id"] or None,
+                                            row["jaspar_name"] or None)]
+        scores = np.max([pwm_scan(X, m.pwm) - log_odds(m.pwm).max(axis=0).sum() for m in motifs], axis=0)
+        ident, name = ",".join(m.id for m in motifs), ",".join(m.name for m in motifs)
+    else:
+        motif, _ = find_motif(cfg["jaspar"]["release"], row["jaspar_id"] or None, row["jaspar_name"] or None)
+        scores, ident, name = pwm_scan(X, motif.pwm), motif.id, motif.name
+    metrics = {"architecture": "pwm", "jaspar_id": ident, "jaspar_name": name,
+               **{f"test_{k}": v for k, v in auroc_aupr(y, scores).items()}}
     write_json(a.out, metrics)
-    print(f"{a.tf}: PWM {motif.id} scan test AUROC {metrics['test_auroc']:.4f}", file=sys.stderr)
+    print(f"{a.tf}: PWM {ident} scan test AUROC {metrics['test_auroc']:.4f}", file=sys.stderr)
 
 
 def cmd_auroc_table(a) -> None:
@@ -172,7 +224,8 @@ def cmd_interpret(a) -> None:
     from deepmotif.data.prepare import load_split
     from deepmotif.evaluate import predict
     from deepmotif.interpret import compute_methods
-    from deepmotif.interpret.saliency import saliency
+    from deepmotif.interpret.attribution import correct_gradients
+    from deepmotif.interpret.saliency import input_gradients
     from deepmotif.io_utils import atomic_path
     from deepmotif.motifs import top_positives
     from deepmotif.train import load_model, pick_device
@@ -184,9 +237,14 @@ def cmd_interpret(a) -> None:
     X, y = load_split(a.data, "test")
     logits = predict(model, X, device=device)
     idx = top_positives(logits, y, int(cfg["interpret"]["n_top"]))
-    sal = saliency(model, X[idx], batch_size=int(cfg["interpret"]["batch_size"]), device=device)
+    # one backward pass gives both the saliency map |g| x and the corrected one |g - mean_b g| x (Majdandzic
+    # et al. 2023), which the ground-truth benchmark scores
+    grads = input_gradients(model, X[idx], batch_size=int(cfg["interpret"]["batch_size"]), device=device)
+    sal = np.abs(grads) * X[idx]
+    corrected = np.abs(correct_gradients(grads)) * X[idx]
     with atomic_path(a.out, suffix=".npz") as tmp:
-        np.savez_compressed(tmp, index=idx, logits=logits[idx], saliency=sal, arch=np.asarray(arch))
+        np.savez_compressed(tmp, index=idx, logits=logits[idx], saliency=sal, saliency_corrected=corrected,
+                            arch=np.asarray(arch))
     if a.methods_out:
         out = compute_methods(model, arch, X[idx], cfg["interpret"], device=device,
                               log=lambda line: print(f"{arch} {line}", file=sys.stderr))
@@ -289,6 +347,20 @@ def cmd_match(a) -> None:
     print(table.to_string(index=False), file=sys.stderr)
 
 
+def cmd_groundtruth(a) -> None:
+    from deepmotif.groundtruth import groundtruth_tables
+    from deepmotif.io_utils import write_tsv
+
+    cfg = _config(a)
+    attribution, filters, recovery = groundtruth_tables(a.tf, a.data, a.saliency, a.interpret, a.filters or [],
+                                                        a.matches, a.jaspar, cfg)
+    write_tsv(a.attribution, attribution)
+    write_tsv(a.filter_table, filters)
+    write_tsv(a.recovery, recovery)
+    for table in (attribution, filters, recovery):
+        print(table.to_string(index=False), file=sys.stderr)
+
+
 def cmd_concat_tables(a) -> None:
     import pandas as pd
 
@@ -314,7 +386,9 @@ def cmd_dashboard(a) -> None:
 def cmd_report(a) -> None:
     from deepmotif.report import write_report
 
-    write_report(a.out, _config(a), a.auroc, a.matches, a.motifs, a.jaspar, dashboards=a.dashboards)
+    write_report(a.out, _config(a), a.auroc, a.matches, a.motifs, a.jaspar, dashboards=a.dashboards,
+                 comparison_file=a.comparison, performance_figure=a.performance_figure,
+                 groundtruth_files=a.groundtruth)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -360,12 +434,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train one architecture on one TF's data, select on validation")
     _common(p)
     p.add_argument("--data", required=True)
-    p.add_argument("--arch", required=True, choices=("cnn", "rnn", "cnnrnn"))
+    p.add_argument("--arch", required=True,
+                   help="cnn, rnn, cnnrnn or a named variant of one (config models.<name> with `arch:`)")
     p.add_argument("--out-dir", required=True)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--device", default=None, help="auto, cpu or cuda (overrides config train.device)")
+    p.add_argument("--size", default=None,
+                   help="width variant, a key of config models.sizes (scales filters and hidden); default unscaled")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("select-size", help="keep the size variant with the best validation AUROC (never test)")
+    p.add_argument("--metrics", nargs="+", required=True,
+                   help="metrics.json of each trained size (its best.pt lies beside it)")
+    p.add_argument("--out-model", required=True, help="output: copy of the chosen best.pt")
+    p.add_argument("--out-metrics", required=True, help="output: the chosen metrics.json plus every size's record")
+    p.set_defaults(func=cmd_select_size)
 
     p = sub.add_parser("evaluate", help="JASPAR PWM scan baseline on one TF's test set")
     _common(p)
@@ -378,6 +462,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metrics", nargs="+", required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_auroc_table)
+
+    p = sub.add_parser("compare", help="paired tests of every pair of architectures over TFs (AUROC, AUPR)")
+    p.add_argument("--auroc", required=True, help="the performance table (auroc-table output)")
+    p.add_argument("--models", nargs="+", default=None,
+                   help="architectures to compare, in this order (default: all in the table)")
+    p.add_argument("--out", required=True, help="output: model_comparison.tsv")
+    p.add_argument("--png", default=None, help="output: box/strip plot of test AUROC per architecture (PNG)")
+    p.add_argument("--svg", default=None, help="output: the same plot as SVG")
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("interpret", help="saliency maps of the top-scoring test positives")
     _common(p)
@@ -426,6 +519,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output: motif_matches.tsv")
     p.set_defaults(func=cmd_match)
 
+    p = sub.add_parser("groundtruth", help="ground-truth benchmark of one TF with planted motifs: attribution "
+                       "AUROC on planted bases, first-layer filter matches, motif recovery")
+    _common(p)
+    p.add_argument("--tf", required=True)
+    p.add_argument("--data", required=True, help="the TF's data.npz (with test_planted)")
+    p.add_argument("--saliency", nargs="+", required=True, help="saliency.npz of every architecture")
+    p.add_argument("--interpret", nargs="*", default=[], help="interpret.npz of every architecture")
+    p.add_argument("--filters", nargs="*", default=None, help="filters.meme of the convolutional architectures")
+    p.add_argument("--matches", required=True, help="the TF's motif_matches.tsv")
+    p.add_argument("--jaspar", required=True, help="MEME file of the JASPAR targets")
+    p.add_argument("--attribution", required=True, help="output: attribution AUROC/AUPR per architecture × method")
+    p.add_argument("--filter-table", dest="filter_table", required=True,
+                   help="output: first-layer filter match fractions per architecture")
+    p.add_argument("--recovery", required=True, help="output: motif recovery per architecture × method")
+    p.set_defaults(func=cmd_groundtruth)
+
     p = sub.add_parser("concat-tables", help="concatenate TSV tables with the same columns")
     p.add_argument("--tables", nargs="+", required=True)
     p.add_argument("--out", required=True)
@@ -453,6 +562,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--motifs", nargs="+", required=True)
     p.add_argument("--jaspar", default=None, help="MEME file of the JASPAR targets (for match logos)")
     p.add_argument("--dashboards", nargs="*", default=None, help="dashboard PNGs (results/<TF>/dashboard.png)")
+    p.add_argument("--comparison", default=None, help="model_comparison.tsv (deepmotif compare)")
+    p.add_argument("--performance-figure", default=None, help="PNG of test AUROC per architecture (deepmotif compare)")
+    p.add_argument("--groundtruth", nargs="*", default=None,
+                   help="groundtruth_attribution.tsv, groundtruth_filters.tsv, groundtruth_recovery.tsv (any "
+                        "of them; deepmotif groundtruth): adds the ground-truth benchmark section")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_report)
     return parser
@@ -460,9 +574,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "deepmotif" / "numba"))
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    from deepmotif.provenance import now, write_provenance
+
+    started = now()
     try:
         args.func(args)
+        write_provenance(args.command, argv, _used_config[-1] if _used_config else None, started)
     except InputError as err:
         print(f"deepmotif {args.command}: error: {err}", file=sys.stderr)
         return 2

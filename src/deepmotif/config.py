@@ -1,6 +1,7 @@
 """Run configuration: defaults merged under the user's YAML, and the TF sample sheet checked row by row.
 
-Types and keys are checked by JSON schemas in ``workflow/schemas`` when Snakemake starts; the checks here
+Types and keys are checked against the JSON schemas in ``workflow/schemas`` (:func:`validate_config`, also run
+by every command-line tool and before Snakemake starts a job); the checks here
 are the ones a schema cannot express (duplicate names, files that exist, JASPAR IDs that exist) and run
 both there and in the command-line tools, so each names the sheet's line and field.
 """
@@ -20,7 +21,8 @@ DEFAULTS: dict = {
     "architectures": ["cnn", "rnn", "cnnrnn"],
     "jaspar": {"release": "JASPAR2024", "tax_group": "vertebrates"},
     "data": {"seq_len": 101, "valid_fraction": 0.1, "test_fraction": 0.2, "max_train": None, "seed": 1,
-             "synthetic": {"n_train": 2000, "n_test": 500, "motif_rate": 1.0},
+             # min_motifs / max_motifs: instances per positive of the synthetic_multi source
+             "synthetic": {"n_train": 2000, "n_test": 500, "motif_rate": 1.0, "min_motifs": 1, "max_motifs": 3},
              # encode source only (ENCODE_DATA_KEYS): summit windows, their filters, split and negatives
              "windows": {"top_n": None, "max_n_fraction": 0.0, "rank_by": "signalValue", "blacklist": None,
                          "blacklist_checksum": None},
@@ -35,13 +37,18 @@ DEFAULTS: dict = {
     "download": {"retries": 5, "backoff": 2.0, "timeout": 60, "partial_dir": ".cache/downloads"},
     "models": {
         "cnn": {"filters": 128, "kernels": [9, 5, 3], "pool": 2, "dropout": 0.5, "activation": "relu",
-                "batchnorm": True},
+                "batchnorm": True, "first_pool": None},
         "rnn": {"hidden": 32, "layers": 1, "pool": "max", "dropout": 0.5},
         "cnnrnn": {"filters": 128, "kernel": 9, "conv_pool": 2, "hidden": 32, "layers": 1, "pool": "max",
                    "dropout": 0.5, "activation": "relu"},
+        # Width variants of every architecture: scale × `filters` and `hidden` (rounded, at least 1); the
+        # sizes named in train.sizes are trained and the best on validation AUROC is kept.
+        "sizes": {"small": 0.5, "medium": 1.0, "large": 2.0},
     },
     "train": {"epochs": 20, "batch_size": 128, "lr": 0.005, "weight_decay": 0.0, "patience": 5,
-              "lr_patience": 2, "seed": 1, "device": "auto", "resume": True, "threads": 1, "amp": True},
+              "lr_patience": 2, "seed": 1, "device": "auto", "resume": True, "threads": 1, "amp": True,
+              "on_bad_checkpoint": "error",
+              "sizes": ["medium"]},
     # The dashboard's views per TF × architecture (deepmotif.interpret.METHODS); saliency is always computed.
     # DeepLIFT-SHAP (`deeplift`) and integrated gradients (`ig`) cost 10-60x a saliency map: opt-in.
     "interpret": {"n_top": 200, "batch_size": 256, "threads": 1,
@@ -52,6 +59,9 @@ DEFAULTS: dict = {
                   "deeplift": {"n_shuffles": 10, "batch_size": 64},
                   "ig": {"n_shuffles": 4, "n_steps": 32, "batch_size": 64}},
     "motifs": {"width": 15, "max_shift": 2},
+    # Ground-truth benchmark (deepmotif.groundtruth) of the TFs with planted motifs (synthetic sources):
+    # attribution AUROC on planted positions, first-layer filter matches (Tomtom E < e_value), motif recovery.
+    "groundtruth": {"enabled": False, "e_value": 0.1},
     "match": {"backend": "memelite", "thresh": 0.5, "significance": 0.05, "tomtom_bin": None},
     # Scheduling only (read by the train/saliency rules' `resources:`, never by the deepmotif commands).
     "resources": {"gpu": "auto", "gpu_model": None, "gres": None, "slurm_extra": None,
@@ -145,16 +155,24 @@ def check_sheet(sheet: pd.DataFrame, path: str | Path, release: str | None = Non
                     raise InputError(f"file {row[col]!r} not found", path=path, line=line, field=col)
         if row["source"] == "encode":
             _check_encode_row(row, path, line)
-        if row["source"] == "synthetic" and not (row["jaspar_id"] or row["jaspar_name"]):
-            raise InputError("synthetic source needs a JASPAR motif to plant", path=path, line=line,
+        if row["source"] in ("synthetic", "synthetic_multi") and not (row["jaspar_id"] or row["jaspar_name"]):
+            what = " (a comma-separated list)" if row["source"] == "synthetic_multi" else ""
+            raise InputError(f"{row['source']} source needs a JASPAR motif to plant{what}", path=path, line=line,
                              field="jaspar_id")
+        for col in ("jaspar_id", "jaspar_name"):
+            if "," in row[col] and row["source"] != "synthetic_multi":
+                raise InputError(f"a list of motifs ({row[col]!r}) is only for source synthetic_multi", path=path,
+                                 line=line, field=col)
         if release and (row["jaspar_id"] or row["jaspar_name"]):
-            from deepmotif.jaspar import find_motif
+            from deepmotif.jaspar import find_motif, find_motifs
 
             try:
+                if row["source"] == "synthetic_multi":
+                    find_motifs(release, row["jaspar_id"] or None, row["jaspar_name"] or None)
+                    continue
                 find_motif(release, row["jaspar_id"] or None, row["jaspar_name"] or None)
             except InputError as err:
-                raise InputError(str(err), path=path, line=line, field=err.field) from None
+                raise InputError(err.message, path=path, line=line, field=err.field) from None
 
 
 def _check_encode_row(row: dict, path, line: int) -> None:
@@ -182,10 +200,173 @@ def _data_lines(path: str | Path) -> list[int]:
     return numbered[1:]
 
 
+#: model settings that ``models.sizes`` scales
+SCALED_KEYS = ("filters", "hidden")
+
+
+def check_sizes(config: dict, sources: list[str | Path] | tuple = ()) -> None:
+    """Every name in ``train.sizes`` must be a key of ``models.sizes``; raises :class:`InputError` naming the
+    last of the YAML files ``sources`` that sets ``train.sizes`` (and its line) and the field."""
+    known = config["models"].get("sizes") or {}
+    unknown = [name for name in config["train"].get("sizes") or [] if name not in known]
+    if unknown:
+        path = line = None
+        for source in reversed([Path(s) for s in sources]):
+            line = yaml_line(source, ["train", "sizes"])
+            if line is not None:
+                path = source
+                break
+        raise InputError(f"unknown model size(s) {', '.join(map(repr, unknown))}; models.sizes defines "
+                         f"{', '.join(known) or 'none'}", path=path, line=line, field="train.sizes")
+
+
+def sized_model_params(config: dict, arch: str, size: str | None = None, path: str | Path | None = None) -> dict:
+    """The model settings of ``arch`` at width variant ``size`` (a key of ``models.sizes``): ``filters`` and
+    ``hidden`` multiplied by its scale, rounded, at least 1. ``size=None`` returns the settings unscaled."""
+    params = model_params(config, arch, path=path)
+    if size is None:
+        return params
+    sizes = config["models"].get("sizes") or {}
+    if size not in sizes:
+        raise InputError(f"unknown model size {size!r}; models.sizes defines {', '.join(sizes) or 'none'}",
+                         path=path, field="models.sizes")
+    scale = float(sizes[size])
+    if not scale > 0:
+        raise InputError(f"scale of size {size!r} must be > 0, got {sizes[size]!r}", path=path,
+                         field=f"models.sizes.{size}")
+    for key in SCALED_KEYS:
+        if key in params:
+            params[key] = max(1, int(round(params[key] * scale)))
+    return params
+
+
 def tf_row(config: dict, name: str) -> dict:
-    """The sheet row of TF ``name`` as a dict."""
+    """The sheet row of TF ``name`` as a dict, after the checks of :func:`check_sheet` (so a command run
+    without Snakemake rejects a bad sheet just as the workflow does)."""
     sheet = read_sheet(config["tfs"])
+    check_sheet(sheet, config["tfs"], config.get("jaspar", {}).get("release"))
     rows = sheet[sheet["name"] == name]
     if rows.empty:
         raise InputError(f"TF {name!r} is not in the sheet (has: {', '.join(sheet['name'])})", path=config["tfs"])
     return rows.iloc[0].to_dict()
+
+
+SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def validate_config(config: dict, sources: list[str | Path] | tuple = (), schema: str | Path = SCHEMA) -> None:
+    """Check ``config`` against the workflow's JSON schema; the first violation becomes one
+    :class:`InputError` naming the YAML file and line that set the key (when ``sources`` has it) and
+    the dotted key.
+
+    Parameters
+    ----------
+    config : dict
+        The merged configuration (defaults filled in).
+    sources : list of path-like
+        The YAML files the values came from, later ones overriding earlier ones.
+    schema : path-like
+        The schema (``workflow/schemas/config.schema.yaml``; skipped where the package is installed
+        without the workflow).
+    """
+    import jsonschema
+
+    schema = Path(schema)
+    if not schema.is_file():
+        return
+    validator = jsonschema.Draft202012Validator(yaml.safe_load(schema.read_text()))
+    error = jsonschema.exceptions.best_match(validator.iter_errors(config))
+    if error is None:
+        return
+    keys = [str(k) for k in error.absolute_path]
+    if error.validator == "additionalProperties":  # the unknown key itself, not its parent
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        keys += extra[:1]
+        message = f"unknown key (allowed: {', '.join(sorted(error.schema.get('properties', {})))})"
+    else:
+        message = error.message
+    path, line = None, None
+    for source in reversed([Path(s) for s in sources]):
+        line = yaml_line(source, keys)
+        if line is not None:
+            path = source
+            break
+    raise InputError(message, path=path, line=line, field=".".join(keys) or None)
+
+
+def yaml_line(path: str | Path, keys: list[str]) -> int | None:
+    """1-based line of the key path ``keys`` in the YAML file ``path`` (None if it is not set there)."""
+    try:
+        node = yaml.compose(Path(path).read_text())
+    except (OSError, yaml.YAMLError):
+        return None
+    line = None
+    for key in keys:
+        if isinstance(node, yaml.MappingNode):
+            match = [(k, v) for k, v in node.value if str(k.value) == key]
+            if not match:
+                return None
+            line, node = match[0][0].start_mark.line + 1, match[0][1]
+        elif isinstance(node, yaml.SequenceNode) and key.isdigit() and int(key) < len(node.value):
+            node = node.value[int(key)]
+            line = node.start_mark.line + 1
+        else:
+            return None
+    return line
+
+
+#: the model classes of deepmotif.models; any other name in ``architectures`` is a variant of one of them
+BASE_ARCHITECTURES = ("cnn", "rnn", "cnnrnn")
+
+
+def architecture_base(config: dict, name: str, path: str | Path | None = None) -> str:
+    """The model class (``cnn``, ``rnn``, ``cnnrnn``) of architecture ``name``: itself, or the ``arch`` of its
+    ``models.<name>`` entry (a named variant such as ``cnn_exp: {arch: cnn, activation: exp}``)."""
+    if name in BASE_ARCHITECTURES:
+        return name
+    entry = (config.get("models") or {}).get(name)
+    if name == "sizes" or not isinstance(entry, dict) or entry.get("arch") not in BASE_ARCHITECTURES:
+        raise InputError(f"architecture {name!r} is neither one of {', '.join(BASE_ARCHITECTURES)} nor a "
+                         f"models.{name} entry whose `arch` names one (e.g. models: {{{name}: {{arch: cnn, "
+                         "activation: exp}}}})", path=path, field="architectures")
+    return entry["arch"]
+
+
+def model_params(config: dict, name: str, path: str | Path | None = None) -> dict:
+    """Keyword settings of architecture ``name`` for :func:`deepmotif.models.build_model`.
+
+    A base architecture gets ``models.<name>``; a variant gets its base's settings overridden by its own
+    keys, plus ``arch`` (the base class). Settings that are None (defaults such as ``first_pool``) are left
+    out, so the model's own default applies and existing checkpoints keep their parameters.
+    """
+    base = architecture_base(config, name, path)
+    params = dict(config["models"][base])
+    if name != base:
+        params.update({k: v for k, v in config["models"][name].items() if k != "arch"})
+        params["arch"] = base
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def check_architectures(config: dict, path: str | Path | None = None, schema: str | Path | None = None) -> None:
+    """Every name in ``architectures`` must be a base architecture or a ``models`` variant, and a variant's
+    merged settings must pass its base's schema (``models.<base>`` of ``config.schema.yaml``). Raises
+    :class:`InputError` naming ``path`` and the field."""
+    import jsonschema
+
+    schema = Path(schema) if schema else SCHEMA
+    sections = {}
+    if schema.is_file():
+        sections = yaml.safe_load(schema.read_text())["properties"]["models"]["properties"]
+    for name in config["architectures"]:
+        base = architecture_base(config, name, path)
+        if name == base or base not in sections:
+            continue
+        params = {k: v for k, v in model_params(config, name, path).items() if k != "arch"}
+        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(sections[base]).iter_errors(params))
+        if error is not None:
+            keys = [str(k) for k in error.absolute_path]
+            message = error.message
+            if error.validator == "additionalProperties":
+                keys += sorted(set(error.instance) - set(sections[base].get("properties", {})))[:1]
+                message = f"not a setting of {base} (allowed: {', '.join(sorted(sections[base]['properties']))})"
+            raise InputError(message, path=path, field=".".join(["models", name, *keys]))

@@ -22,7 +22,7 @@ class InputError(ValueError):
 
     def __init__(self, message: str, path: str | Path | None = None, line: int | None = None,
                  field: str | None = None):
-        self.path, self.line, self.field = path, line, field
+        self.message, self.path, self.line, self.field = message, path, line, field
         where = ""
         if path is not None:
             where = str(path)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Iterator
 
 from deepmotif.errors import InputError
+from deepmotif.provenance import register_output
 
 
 @contextlib.contextmanager
@@ -29,13 +30,16 @@ def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or path.suffix or ".tmp",
                                    dir=path.parent)
     except OSError as err:
-        raise InputError(f"cannot write output: {err.strerror}", path=path) from err
+        blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        why = f"{blocking} is a file, not a folder" if blocking else err.strerror
+        raise InputError(f"cannot write output: {why}", path=path) from None
     os.close(fd)
     tmp = Path(tmp)
     try:
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual umask permissions
         os.replace(tmp, path)
+        register_output(path)
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -80,3 +80,30 @@ def find_motif(release: str, jaspar_id: str | None = None, name: str | None = No
         else:
             raise InputError("give a JASPAR ID or a TF name", field="jaspar_id")
     return to_motif(jm), frozenset(jm.tf_family or ())
+
+
+def split_list(value: str | None) -> list[str]:
+    """A sheet cell holding one name/ID or a comma-separated list → its items (blanks dropped)."""
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def find_motifs(release: str, jaspar_ids: str | None = None, names: str | None = None
+                ) -> list[tuple[Motif, frozenset]]:
+    """Several motifs (the ``synthetic_multi`` source): ``jaspar_ids`` or, failing IDs, ``names`` as
+    comma-separated lists (``"Arid3a,CEBPB,FOSL1"``), each looked up as :func:`find_motif` does, in order.
+
+    Raises
+    ------
+    InputError
+        Naming the first item that is not in the release (field ``jaspar_id`` or ``jaspar_name``), or a
+        motif listed twice.
+    """
+    items, key = (split_list(jaspar_ids), "id") if split_list(jaspar_ids) else (split_list(names), "name")
+    if not items:
+        raise InputError("give JASPAR IDs or TF names (comma-separated)", field="jaspar_id")
+    out = [find_motif(release, item, None) if key == "id" else find_motif(release, None, item) for item in items]
+    ids = [m.id for m, _ in out]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise InputError(f"motif(s) {', '.join(twice)} listed twice", field=f"jaspar_{key}")
+    return out

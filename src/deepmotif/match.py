@@ -64,7 +64,9 @@ def summarise(hits: pd.DataFrame, queries: list[Motif], own: dict[str, tuple[Mot
     queries : list of Motif
         Query motifs with IDs ``TF.arch.method``.
     own : dict
-        TF name → (its own JASPAR motif, its TF families).
+        TF name → (its own JASPAR motif, its TF families), or a list of such pairs for a TF with several
+        planted motifs (source ``synthetic_multi``): a hit then counts for any of them (its own matrix, its
+        name or its family), and ``own_*`` describe the best-ranked one (``own_id`` lists them all).
     target_families : dict
         JASPAR matrix ID → TF families.
     significance : float
@@ -74,10 +76,11 @@ def summarise(hits: pd.DataFrame, queries: list[Motif], own: dict[str, tuple[Mot
     for q in queries:
         tf, arch, method = split_motif_id(q.id)
         qh = hits[hits["Query_ID"] == q.id].sort_values(["p-value", "E-value"], kind="stable")
-        own_motif, own_fams = own[tf]
-        fam = np.array([is_family_hit(t, n, own_motif.id, own_fams, tf, target_families)
+        pairs = [(*own[tf], tf)] if isinstance(own[tf], tuple) else [(m, f, m.name) for m, f in own[tf]]
+        fam = np.array([any(is_family_hit(t, n, m.id, f, name, target_families) for m, f, name in pairs)
                         for t, n in zip(qh["Target_ID"], qh["Target_name"])], dtype=bool)
-        own_pos = np.flatnonzero(qh["Target_ID"].str.split(".").str[0].to_numpy() == own_motif.id.split(".")[0])
+        own_bases = [m.id.split(".")[0] for m, _, _ in pairs]
+        own_pos = np.flatnonzero(np.isin(qh["Target_ID"].str.split(".").str[0].to_numpy(), own_bases))
         sig = (qh["q-value"] <= significance).to_numpy()
         best = qh.iloc[0] if len(qh) else None
         rows.append({
@@ -90,7 +93,7 @@ def summarise(hits: pd.DataFrame, queries: list[Motif], own: dict[str, tuple[Mot
             "p_value": best["p-value"] if best is not None else np.nan,
             "e_value": best["E-value"] if best is not None else np.nan,
             "q_value": best["q-value"] if best is not None else np.nan,
-            "own_id": own_motif.id,
+            "own_id": ",".join(m.id for m, _, _ in pairs),
             "own_rank": int(own_pos[0]) + 1 if len(own_pos) else np.nan,
             "own_p_value": qh["p-value"].iloc[own_pos[0]] if len(own_pos) else np.nan,
             "own_q_value": qh["q-value"].iloc[own_pos[0]] if len(own_pos) else np.nan,
@@ -210,7 +213,12 @@ def match_motifs(motif_files: list[str | Path], jaspar_file: str | Path, cfg: di
     for tf in {split_motif_id(q.id)[0] for q in queries}:
         if tf not in sheet.index:
             raise InputError(f"motif TF {tf!r} is not in the TF sheet", path=cfg["tfs"])
-        own[tf] = find_motif(release, sheet.at[tf, "jaspar_id"] or None, sheet.at[tf, "jaspar_name"] or None)
+        if sheet.at[tf, "source"] == "synthetic_multi":
+            from deepmotif.jaspar import find_motifs
+
+            own[tf] = find_motifs(release, sheet.at[tf, "jaspar_id"] or None, sheet.at[tf, "jaspar_name"] or None)
+        else:
+            own[tf] = find_motif(release, sheet.at[tf, "jaspar_id"] or None, sheet.at[tf, "jaspar_name"] or None)
     m = cfg["match"]
     significance = float(m["significance"])
     every = tomtom(queries, targets, backend=m["backend"], thresh=None, tomtom_bin=m.get("tomtom_bin"))
@@ -224,8 +232,9 @@ def match_motifs(motif_files: list[str | Path], jaspar_file: str | Path, cfg: di
         if len(tfs) != 1 or tfs[0] not in own:
             raise InputError(f"window files must be of one TF whose motifs are matched (one data file), got "
                              f"{', '.join(tfs)}", path=windows_files[0])
-        fractions = window_fractions(windows_files, data_file, own[tfs[0]][0], targets, cfg)
-        table["window_match_fraction"] = table["motif_id"].map(fractions).astype(float)
+        if isinstance(own[tfs[0]], tuple):  # a TF with several planted motifs has no one motif to match
+            fractions = window_fractions(windows_files, data_file, own[tfs[0]][0], targets, cfg)
+            table["window_match_fraction"] = table["motif_id"].map(fractions).astype(float)
     hits = every[every["q-value"] <= float(m["thresh"])].reset_index(drop=True)
     table["n_filters"] = table["n_filters"].astype("Int64")
     return hits, table[TABLE_COLUMNS].reset_index(drop=True)

@@ -46,6 +46,9 @@ class CNN(nn.Module):
         Widths of the convolution layers (paper: 9, 5, 3).
     pool : int
         Max-pool width after every layer but the last.
+    first_pool : int, optional
+        Max-pool width after the first layer instead of ``pool`` (Koo & Ploenzke 2021's CNN-25 / CNN-50:
+        a wide first pooling keeps first-layer filters from learning partial motifs); None = ``pool``.
     dropout : float
         Dropout before the linear layer.
     activation : str
@@ -56,7 +59,7 @@ class CNN(nn.Module):
     """
 
     def __init__(self, filters: int = 128, kernels=(9, 5, 3), pool: int = 2, dropout: float = 0.5,
-                 activation: str = "relu", batchnorm: bool = True):
+                 activation: str = "relu", batchnorm: bool = True, first_pool: int | None = None):
         super().__init__()
         layers, width = [], 4
         for i, k in enumerate(kernels):
@@ -64,8 +67,9 @@ class CNN(nn.Module):
             if batchnorm:
                 layers.append(nn.BatchNorm1d(filters))
             layers.append(_activation(activation) if i == 0 else nn.ReLU())
-            if i < len(kernels) - 1 and pool > 1:
-                layers.append(nn.MaxPool1d(pool, ceil_mode=True))
+            width_i = first_pool if i == 0 and first_pool else pool
+            if i < len(kernels) - 1 and width_i > 1:
+                layers.append(nn.MaxPool1d(width_i, ceil_mode=True))
             width = filters
         self.features = nn.Sequential(*layers)
         self.dropout = nn.Dropout(dropout)
@@ -134,11 +138,19 @@ def _init_lstm(lstm: nn.LSTM) -> None:
             p.data[lstm.hidden_size:2 * lstm.hidden_size] = 0.5  # forget gate; b_ih + b_hh = 1
 
 
-def build_model(arch: str, **params) -> nn.Module:
-    """Instantiate an architecture by name (``cnn``, ``rnn``, ``cnnrnn``) with keyword sizes from config."""
+def build_model(arch: str, /, **params) -> nn.Module:
+    """Instantiate an architecture by name (``cnn``, ``rnn``, ``cnnrnn``) with keyword sizes from config.
+
+    A named variant (config ``models: {cnn_exp: {arch: cnn, activation: exp}}``) passes its base class as
+    the keyword ``arch`` (:func:`deepmotif.config.model_params` adds it): ``build_model("cnn_exp",
+    arch="cnn", activation="exp", ...)``; checkpoints keep the variant's name and these parameters.
+    """
     classes = {"cnn": CNN, "rnn": RNN, "cnnrnn": CNNRNN}
-    if arch not in classes:
-        raise ValueError(f"architecture must be one of {', '.join(ARCHITECTURES)}, got {arch!r}")
+    base = params.pop("arch", arch)
+    if base not in classes:
+        raise ValueError(f"architecture must be one of {', '.join(ARCHITECTURES)} (or a variant whose `arch` "
+                         f"names one), got {arch!r}")
+    arch = base
     if "kernels" in params:
         params["kernels"] = tuple(params["kernels"])
     return classes[arch](**params)

@@ -28,7 +28,7 @@ def auroc_table(metric_files: list[str | Path]) -> pd.DataFrame:
             raise InputError(f"unreadable metrics file ({err})", path=f) from None
         rows.append({"tf": f.parent.parent.name, "architecture": m.get("architecture", f.parent.name),
                      "test_auroc": m["test_auroc"], "test_aupr": m["test_aupr"],
-                     "valid_auroc": m.get("valid_auroc"), "train_auroc": m.get("train_auroc"),
+                     "valid_auroc": m.get("valid_auroc"), "train_auroc": m.get("train_auroc"), "size": m.get("size"),
                      "epochs_run": m.get("epochs_run"), "best_epoch": m.get("best_epoch"),
                      "device": m.get("device"), "wall_seconds": m.get("wall_seconds")})
     return pd.DataFrame(rows).sort_values(["tf", "architecture"], kind="stable").reset_index(drop=True)
@@ -194,7 +194,7 @@ def dashboard_figure(tf: str, data_file, model_files: list, interpret_files: lis
     for f in model_files:
         model, arch = load_model(f, "cpu")
         models[arch] = model
-    archs = [a for a in ARCH_LABELS if a in models]
+    archs = [a for a in ARCH_LABELS if a in models] + [a for a in models if a not in ARCH_LABELS]  # + variants
     interp = {}
     for f in interpret_files:
         with np.load(f) as z:
@@ -231,7 +231,7 @@ def dashboard_figure(tf: str, data_file, model_files: list, interpret_files: lis
     gs = GridSpec(len(heights), 1, figure=fig, height_ratios=heights, hspace=0.75, left=0.07, right=0.98,
                   top=1 - 0.75 / (sum(heights) + 1.2), bottom=0.02)
     fig.suptitle(f"{tf}: Deep Motif Dashboard — test sequence #{seq_index} (top-scoring positive of the "
-                 f"{ARCH_LABELS[ref]})", fontsize=13, x=0.07, ha="left")
+                 f"{ARCH_LABELS.get(ref, ref)})", fontsize=13, x=0.07, ha="left")
     xlim = (-0.5, length - 0.5)
     for i, arch in enumerate(archs):
         sal, fwd, bwd, prob = views[arch]
@@ -246,9 +246,9 @@ def dashboard_figure(tf: str, data_file, model_files: list, interpret_files: lis
         ax.set_xlim(xlim)
         ax.set_yticks([])
         ax.set_xticks([])
-        ax.set_title(f"{ARCH_LABELS[arch]} (p = {prob:.3f}): saliency map |∂score/∂x| (box: strongest "
+        ax.set_title(f"{ARCH_LABELS.get(arch, arch)} (p = {prob:.3f}): saliency map |∂score/∂x| (box: strongest "
                      f"{width}-bp window)", fontsize=8, loc="left")
-        ax.set_ylabel(ARCH_LABELS[arch], fontsize=9, rotation=0, ha="right", va="center")
+        ax.set_ylabel(ARCH_LABELS.get(arch, arch), fontsize=9, rotation=0, ha="right", va="center")
         ax = fig.add_subplot(gs[r + 1])
         pos = np.arange(length)
         ax.plot(pos, fwd, color="tab:blue", lw=1.2, label="forward: prefix ending here")
@@ -270,7 +270,7 @@ def dashboard_figure(tf: str, data_file, model_files: list, interpret_files: lis
     head.axis("off")
     n_arch = len(archs)
     for i, arch in enumerate(archs):
-        head.text((i + 0.02) / n_arch, 0.5, f"{ARCH_LABELS[arch]}: extracted motif  |  best JASPAR match",
+        head.text((i + 0.02) / n_arch, 0.5, f"{ARCH_LABELS.get(arch, arch)}: extracted motif  |  best JASPAR match",
                   fontsize=10, weight="bold", transform=head.transAxes, va="center")
     table = matches.set_index(["architecture", "method"])
     for k, method in enumerate(methods):
@@ -347,12 +347,57 @@ window.addEventListener("load", function () {
 </script>"""
 
 
+def _comparison_html(comparison_file, figure_file) -> str:
+    """The report's model-comparison section: the paired-test table and the per-architecture AUROC plot."""
+    parts = []
+    if figure_file:
+        parts.append(_img(Path(figure_file).read_bytes(), "test AUROC per architecture", "max-width:40em"))
+    if comparison_file:
+        table = pd.read_csv(comparison_file, sep="\t", keep_default_na=False, na_values=[""])
+        parts.append(table.to_html(index=False, float_format=lambda v: f"{v:.3g}", na_rep=""))
+    if not parts:
+        return ""
+    return ("<h2>Model comparison (paired over TFs)</h2><p>Paired t-test and Wilcoxon signed-rank test of "
+            "each pair of architectures (and the PWM baseline) over the TFs; <code>mean_diff</code> is the mean "
+            "of model_a − model_b.</p>" + "".join(parts))
+
+
+def _groundtruth_html(files) -> str:
+    """The report's ground-truth benchmark section (deepmotif.groundtruth): attribution AUROC pivoted to
+    method × architecture, the filter table, and recovery counts per architecture × method, then the tables."""
+    if not files:
+        return ""
+    parts = ["<h2>Ground-truth benchmark (planted motifs)</h2><p>Attribution AUROC: per-sequence AUROC of each "
+             "method's per-base score for the planted bases, mean over the explained positive test sequences "
+             "(Koo &amp; Ploenzke 2021). Filters: share of first-layer filters whose best JASPAR hit (E &lt; "
+             "<code>groundtruth.e_value</code>) is a planted motif, and share of planted motifs found. Recovery: "
+             "the method's motif's best hit is significant and a planted motif or its family.</p>"]
+    fmt = {"float_format": lambda v: f"{v:.3g}", "na_rep": ""}
+    for f in map(Path, files):
+        table = pd.read_csv(f, sep="\t", keep_default_na=False, na_values=[""])
+        name = f.stem.replace("groundtruth_", "")
+        if name == "attribution" and len(table):
+            pivot = table.pivot_table(index=["tf", "method"], columns="architecture", values="auroc", sort=False)
+            parts.append("<h3>Attribution AUROC (TF × method, columns: architecture)</h3>" + pivot.round(3).to_html())
+        if name == "recovery" and len(table):
+            summary = table.groupby(["architecture", "method"], sort=False)["recovered"].agg(["sum", "count"])
+            summary["recovered"] = summary["sum"].astype(int).astype(str) + "/" + summary["count"].astype(str)
+            parts.append("<h3>Motifs recovered (TFs)</h3>" + summary[["recovered"]].unstack(0).to_html())
+        parts.append(f"<h3>{html.escape(f.name)}</h3><div style='overflow-x:auto'>{table.to_html(index=False, **fmt)}"
+                     "</div>")
+    return "".join(parts)
+
+
 def write_report(out: str | Path, cfg: dict, auroc_file: str | Path, matches_file: str | Path,
                  motif_files: list[str | Path], jaspar_file: str | Path | None = None,
-                 dashboards: list[str | Path] | None = None) -> None:
+                 dashboards: list[str | Path] | None = None, comparison_file: str | Path | None = None,
+                 performance_figure: str | Path | None = None,
+                 groundtruth_files: list[str | Path] | None = None) -> None:
     """Write a self-contained HTML report: AUROC and motif-match tables, the dashboard figure of every TF,
     logos of each extracted motif and its best match, run parameters and software versions. Images are
-    embedded as base64 data URIs (the page needs no other file and no network)."""
+    embedded as base64 data URIs (the page needs no other file and no network). ``comparison_file``
+    (``model_comparison.tsv``) and ``performance_figure`` (a PNG of test AUROC per architecture) add a
+    model-comparison section; ``groundtruth_files`` (the ``groundtruth_*.tsv`` tables) a ground-truth section."""
     auroc = pd.read_csv(auroc_file, sep="\t")
     matches = pd.read_csv(matches_file, sep="\t")
     pivot = auroc.pivot_table(index="tf", columns="architecture", values="test_auroc")
@@ -390,6 +435,8 @@ td,th{{border:1px solid #ccc;padding:3px 6px}} .pair img{{margin-right:1em}}</st
 {html.escape(', '.join(map(str, cfg.get('interpret', {}).get('methods', []))))}.</p>
 <h2>Test AUROC (TF × architecture)</h2>{pivot.round(4).to_html()}
 <h2>All performance figures</h2>{auroc.round(4).to_html(index=False)}
+{_comparison_html(comparison_file, performance_figure)}
+{_groundtruth_html(groundtruth_files)}
 <h2>Motif matches</h2><div style="overflow-x:auto">{match_html}</div>
 <h2>Dashboards</h2>{''.join(figures) or '<p>none</p>'}
 <h2>Extracted motifs and their best JASPAR match</h2>{''.join(logos)}

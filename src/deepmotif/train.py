@@ -20,7 +20,8 @@ from deepmotif.io_utils import atomic_path, remove_stale_temporaries, write_json
 from deepmotif.models import build_model
 
 TRAIN_DEFAULTS = {"epochs": 20, "batch_size": 128, "lr": 5e-3, "weight_decay": 0.0, "patience": 5,
-                  "seed": 1, "device": "auto", "threads": 1, "lr_patience": 2, "resume": True, "amp": True}
+                  "seed": 1, "device": "auto", "threads": 1, "lr_patience": 2, "resume": True, "amp": True,
+                  "on_bad_checkpoint": "error"}
 
 
 def pick_device(device: str = "auto") -> torch.device:
@@ -55,7 +56,7 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[to
     except FileNotFoundError:
         raise InputError("model checkpoint not found", path=path) from None
     except Exception as err:  # truncated, foreign or mismatched file: one clear message, not a trace
-        raise InputError(f"not a usable deepmotif checkpoint ({type(err).__name__}: {str(err)[:200]})",
+        raise InputError(f"not a usable deepmotif checkpoint ({type(err).__name__}: {_first_sentence(err)})",
                          path=path) from None
     return model.to(device).eval(), ckpt["arch"]
 
@@ -67,7 +68,7 @@ def _state(model, opt, sched, epoch, best, history, best_state) -> dict:
 
 
 # Training options that do not change what a resumed run computes.
-_RESUMABLE = ("epochs", "patience", "threads", "device", "resume", "amp")
+_RESUMABLE = ("epochs", "patience", "threads", "device", "resume", "amp", "sizes")
 
 
 def _signature(arch: str, params: dict, cfg: dict, X: torch.Tensor, y: torch.Tensor) -> dict:
@@ -77,14 +78,33 @@ def _signature(arch: str, params: dict, cfg: dict, X: torch.Tensor, y: torch.Ten
             "data_sha256": digest}
 
 
-def _resume(path: Path, signature: dict, model, opt, sched):
-    """Restore the training state of ``path``; None when it belongs to other settings (then start over)."""
+def _resume(path: Path, signature: dict, model, opt, sched, on_bad: str = "error"):
+    """Restore the training state of ``path``; None when it belongs to other settings (then start over).
+
+    A corrupt checkpoint, or one of another architecture, raises :class:`InputError` — or, with
+    ``on_bad="restart"``, is deleted with a warning and training starts over."""
+    try:
+        return _restore(path, signature, model, opt, sched)
+    except InputError as err:
+        if on_bad != "restart":
+            raise
+        print(f"warning: {err}; discarded it (train.on_bad_checkpoint: restart)", file=sys.stderr)
+        path.unlink(missing_ok=True)
+        return None
+
+
+def _first_sentence(err: Exception, limit: int = 160) -> str:
+    text = str(err).split(". ")[0].strip()
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _restore(path: Path, signature: dict, model, opt, sched):
     arch = signature["arch"]
     try:
         state = torch.load(path, map_location="cpu", weights_only=False)
         if state.get("arch") != arch:
             raise InputError(f"checkpoint is of architecture {state.get('arch')!r}, expected {arch!r}; delete it "
-                             "to start over", path=path)
+                             "or set train.on_bad_checkpoint: restart", path=path)
         if json.loads(json.dumps(state.get("signature"))) != json.loads(json.dumps(signature)):
             print(f"warning: {path} was written with other settings; starting over", file=sys.stderr)
             return None
@@ -94,8 +114,8 @@ def _resume(path: Path, signature: dict, model, opt, sched):
     except InputError:
         raise
     except Exception as err:  # a truncated or foreign file
-        raise InputError(f"cannot resume from checkpoint ({type(err).__name__}: {str(err)[:200]}); delete it to "
-                         "start over", path=path) from None
+        raise InputError(f"cannot resume from checkpoint ({type(err).__name__}: {_first_sentence(err)}); delete "
+                         "it or set train.on_bad_checkpoint: restart", path=path) from None
     torch.set_rng_state(state["torch_rng"])
     np.random.set_state(state["numpy_rng"])
     random.setstate(state["python_rng"])
@@ -103,7 +123,7 @@ def _resume(path: Path, signature: dict, model, opt, sched):
 
 
 def fit(arch: str, params: dict, data: dict[str, tuple[np.ndarray, np.ndarray]], out_dir: str | Path,
-        cfg: dict | None = None, progress: bool = True) -> dict:
+        cfg: dict | None = None, progress: bool = True, meta: dict | None = None) -> dict:
     """Train ``arch`` on ``data['train']``, select on ``data['valid']`` AUROC, report on ``data['test']``.
 
     Parameters
@@ -118,6 +138,8 @@ def fit(arch: str, params: dict, data: dict[str, tuple[np.ndarray, np.ndarray]],
         Receives ``best.pt``, ``last.pt`` (resumable state) and ``metrics.json``.
     cfg : dict, optional
         Training options (see ``TRAIN_DEFAULTS``).
+    meta : dict, optional
+        Extra records for ``metrics.json`` (e.g. the model size ``{"size": "large", "scale": 2.0}``).
 
     Returns
     -------
@@ -144,7 +166,7 @@ def fit(arch: str, params: dict, data: dict[str, tuple[np.ndarray, np.ndarray]],
     for name in ("last.pt", "best.pt", "metrics.json"):
         remove_stale_temporaries(out_dir, name)
     signature = _signature(arch, params, cfg, X, y)
-    resumed = _resume(last_path, signature, model, opt, sched) if cfg["resume"] and last_path.exists() else None
+    resumed = _resume(last_path, signature, model, opt, sched, cfg["on_bad_checkpoint"]) if cfg["resume"] and last_path.exists() else None
     if resumed:
         start, best, history, best_state = resumed
         print(f"resuming {arch} from epoch {start + 1}", file=sys.stderr)
@@ -190,7 +212,7 @@ def fit(arch: str, params: dict, data: dict[str, tuple[np.ndarray, np.ndarray]],
                "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
                "epochs_run": len(history),
                "best_epoch": best["epoch"] + 1, "wall_seconds": round(time.time() - t0, 2), "history": history,
-               "seed": int(cfg["seed"]), "n_train": int(len(X)), "selected_on": "valid_auroc"}
+               "seed": int(cfg["seed"]), "n_train": int(len(X)), "selected_on": "valid_auroc", **(meta or {})}
     for split, (Xs, ys) in data.items():
         for key, value in auroc_aupr(ys, predict(model, Xs, device=device)).items():
             metrics[f"{split}_{key}"] = value

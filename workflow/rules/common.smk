@@ -11,13 +11,20 @@ from deepmotif.config import (
     DEFAULTS,
     ENCODE_COLUMNS,
     ENCODE_DATA_KEYS,
+    architecture_base,
+    check_architectures,
     check_sheet,
     merge,
     read_sheet,
+    validate_config,
 )
 
 config.update(merge(DEFAULTS, config))
+# Ours first: its error names the YAML file, line and key; Snakemake's then applies the same schema.
+validate_config(config, ["config/config.yaml", *workflow.configfiles])
 validate(config, "../schemas/config.schema.yaml")
+# architecture names: cnn, rnn, cnnrnn or variants of them in `models` (e.g. cnn_exp: {arch: cnn, ...})
+check_architectures(config, workflow.configfiles[-1] if workflow.configfiles else None)
 
 SHEET = read_sheet(config["tfs"])
 # Our own checks first: they name the sheet's line and field; the schema then checks the remaining types.
@@ -61,7 +68,7 @@ BLACKLIST = (
 
 wildcard_constraints:
     tf="|".join(map(re.escape, TFS)) if TFS else "[^/]+",
-    arch="cnn|rnn|cnnrnn",
+    arch="|".join(map(re.escape, config["architectures"])),
 
 
 def settings(*sections):
@@ -182,5 +189,28 @@ def gpu_resources(stage):
 
 # Architectures with a convolutional first layer; their first-layer filters become motifs when
 # interpret.methods lists `filters` (results/<tf>/<arch>/filters.meme).
-CONV_ARCHS = [arch for arch in ARCHS if arch in ("cnn", "cnnrnn")]
+CONV_ARCHS = [
+    arch for arch in ARCHS if architecture_base(config, arch) in ("cnn", "cnnrnn")
+]
 FILTER_ARCHS = CONV_ARCHS if "filters" in config["interpret"]["methods"] else []
+
+# Width variants of every architecture (models.sizes) that rule train trains (train.sizes); select_size keeps
+# the best on validation AUROC. An unknown name stops here, naming the config file and line.
+from deepmotif.config import check_sizes
+
+check_sizes(config, ["config/config.yaml", *workflow.configfiles])
+SIZES = list(config["train"]["sizes"])
+
+
+def train_settings(wildcards):
+    """`deepmotif train --set` of one job: the training options (but the list of sizes) and only this
+    architecture's settings and this size's scale, so adding a size or editing another architecture reruns
+    no finished model."""
+    train = {k: v for k, v in config["train"].items() if k != "sizes"}
+    # a named variant (models.<name>.arch) is its base's settings plus its own: both go
+    base = architecture_base(config, wildcards.arch)
+    models = {
+        name: config["models"][name] for name in dict.fromkeys((base, wildcards.arch))
+    }
+    models["sizes"] = {wildcards.size: config["models"]["sizes"][wildcards.size]}
+    return json.dumps({"tfs": config["tfs"], "train": train, "models": models})

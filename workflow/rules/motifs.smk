@@ -31,7 +31,7 @@ rule filter_motifs:
     log:
         "logs/filter_motifs/{tf}_{arch}.log",
     wildcard_constraints:
-        arch="cnn|cnnrnn",
+        arch=name_pattern(CONV_ARCHS),
     conda:
         "../../envs/deepmotif.yaml"
     shell:

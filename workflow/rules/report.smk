@@ -41,10 +41,13 @@ rule dashboard:
 rule html_report:
     input:
         auroc="results/tables/auroc.tsv",
+        comparison="results/tables/model_comparison.tsv",
+        performance="results/figures/test_auroc.png",
         matches="results/tables/motif_matches.tsv",
         motifs=expand("results/{tf}/{arch}/motifs.meme", tf=TFS, arch=ARCHS),
         dashboards=expand("results/{tf}/dashboard.png", tf=TFS),
         jaspar=JASPAR_DB,
+        groundtruth=GROUNDTRUTH_TABLES,
     output:
         report("results/report.html", caption="../report/report.rst", category="Report"),
     log:
@@ -57,5 +60,7 @@ rule html_report:
         ),
     shell:
         "deepmotif report --set {params.settings:q} --auroc {input.auroc} --matches {input.matches}"
-        " --motifs {input.motifs} --dashboards {input.dashboards} --jaspar {input.jaspar} --out {output}"
+        " --motifs {input.motifs} --dashboards {input.dashboards} --jaspar {input.jaspar}"
+        " --comparison {input.comparison} --performance-figure {input.performance}"
+        " --groundtruth {input.groundtruth} --out {output}"
         " 2> {log}"

@@ -1,6 +1,7 @@
 """The data stage: one TF row of the sample sheet → train/valid/test one-hot sets in one ``.npz``.
 
-Sources: ``synthetic`` (offline, planted JASPAR motif), ``deepbind`` (``_AC``/``_B`` ``.seq.gz``),
+Sources: ``synthetic`` (offline, planted JASPAR motif), ``synthetic_multi`` (1-3 of several planted motifs),
+``deepbind`` (``_AC``/``_B`` ``.seq.gz``),
 ``deepmotif_fasta`` (``>1``/``>0`` headers), ``zeng`` (``.data``), ``fasta`` (plain FASTA of positives), and
 ``encode`` (summit windows of a narrowPeak file cut from a genome: :func:`prepare_encode`).
 Where a source has no negatives, each positive gets one dinucleotide shuffle; validation is carved from
@@ -17,11 +18,11 @@ from deepmotif.data.onehot import codes_to_one_hot, to_codes
 from deepmotif.data.readers import Records, read_deepbind, read_fasta, read_zeng
 from deepmotif.data.shuffle import shuffle_codes
 from deepmotif.data.split import group_split, shuffle_groups
-from deepmotif.data.synthetic import markov_background, plant_motifs
+from deepmotif.data.synthetic import markov_background, plant_motifs, plant_multi, planted_mask
 from deepmotif.errors import InputError
 from deepmotif.io_utils import atomic_path
 
-SOURCES = ("synthetic", "deepbind", "deepmotif_fasta", "zeng", "fasta", "encode")
+SOURCES = ("synthetic", "synthetic_multi", "deepbind", "deepmotif_fasta", "zeng", "fasta", "encode")
 ENCODE_SPLITS = ("deepbind", "chromosome")
 NEGATIVES = ("shuffle", "background")
 SPLITS = ("train", "valid", "test")
@@ -60,7 +61,7 @@ def _read(source: str, path: Path, length: int) -> Records:
     return read_fasta(path, length)
 
 
-def prepare(row: dict, data_cfg: dict, pwm: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def prepare(row: dict, data_cfg: dict, pwm: np.ndarray | list | None = None) -> dict[str, np.ndarray]:
     """Build the train/valid/test arrays for one TF.
 
     Parameters
@@ -70,14 +71,18 @@ def prepare(row: dict, data_cfg: dict, pwm: np.ndarray | None = None) -> dict[st
     data_cfg : dict
         The ``data`` section of the config (``seq_len``, ``valid_fraction``, ``test_fraction``,
         ``max_train``, ``seed``, ``synthetic``).
-    pwm : numpy.ndarray, optional
-        (4, w) motif to plant, required for ``synthetic``.
+    pwm : numpy.ndarray or list of numpy.ndarray, optional
+        (4, w) motif to plant, required for ``synthetic``; the list of motifs for ``synthetic_multi``.
 
     Returns
     -------
     dict
         ``{split}_codes`` (n, L) uint8 and ``{split}_y`` (n,) for split in train/valid/test; for synthetic
-        also ``{split}_motif_start`` and ``{split}_motif_strand``.
+        also ``{split}_motif_start`` and ``{split}_motif_strand``; for both synthetic sources the truth
+        ``{split}_planted`` (n, L) int8: index of the planted motif covering each base (0 for ``synthetic``,
+        the position in the row's motif list for ``synthetic_multi``), -1 for background and for every base
+        of a negative (a dinucleotide shuffle of its positive); for ``synthetic_multi`` also
+        ``{split}_sites_motif`` / ``_sites_start`` / ``_sites_strand`` (n, max_motifs), -1/-1/0 padded.
     """
     source, seed, length = row["source"], int(data_cfg.get("seed", 1)), int(data_cfg.get("seq_len", 101))
     if source not in SOURCES:
@@ -97,6 +102,29 @@ def prepare(row: dict, data_cfg: dict, pwm: np.ndarray | None = None) -> dict[st
             out[f"{split}_codes"], out[f"{split}_y"] = codes, y
             out[f"{split}_motif_start"] = np.repeat(start, 2) * np.tile([1, 0], n) - np.tile([0, 1], n)
             out[f"{split}_motif_strand"] = np.repeat(strand, 2) * np.tile([1, 0], n).astype(np.int8)
+            out[f"{split}_planted"] = planted_mask(out[f"{split}_motif_start"], pwm.shape[1], length)
+        train_path = test_path = None
+    elif source == "synthetic_multi":
+        # Negatives are dinucleotide shuffles of the positives (as for `synthetic`): same base and dinucleotide
+        # composition, so only the planted motifs (not GC-rich motifs' composition) tell the classes apart.
+        syn = data_cfg.get("synthetic", {})
+        rate = float(syn.get("motif_rate", 1.0))
+        lo, hi = int(syn.get("min_motifs", 1)), int(syn.get("max_motifs", 3))
+        if not 1 <= lo <= hi <= len(pwm):
+            raise InputError(f"need 1 <= min_motifs <= max_motifs <= {len(pwm)} (the row's motifs), got {lo} and "
+                             f"{hi}", field="data.synthetic.max_motifs")
+        for i, (split, n) in enumerate((("train", int(syn.get("n_train", 2000))),
+                                        ("test", int(syn.get("n_test", 500))))):
+            bg = markov_background(n, length, random_state=[seed, i])
+            pos, mask, sites = plant_multi(bg, pwm, lo, hi, rate, random_state=[seed, i, 1])
+            codes, y = add_shuffled_negatives(pos, np.random.default_rng([seed, i, 2]))
+            out[f"{split}_codes"], out[f"{split}_y"] = codes, y
+            out[f"{split}_planted"] = np.repeat(mask, 2, axis=0)
+            out[f"{split}_planted"][1::2] = -1
+            for key, value in sites.items():
+                full = np.repeat(value, 2, axis=0)
+                full[1::2] = 0 if key == "strand" else -1
+                out[f"{split}_sites_{key}"] = full
         train_path = test_path = None
     else:
         train_path = Path(row["train"])

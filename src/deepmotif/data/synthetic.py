@@ -94,3 +94,96 @@ def plant_motifs(codes: np.ndarray, pwm: np.ndarray, rate: float = 1.0, random_s
     starts = np.where(has, starts, -1)
     strands = np.where(has, strands, 0).astype(np.int8)
     return codes, starts, strands
+
+
+def planted_mask(starts: np.ndarray, widths, length: int, motifs=None) -> np.ndarray:
+    """Per-position truth of planted instances: which motif covers each base, -1 for background.
+
+    Parameters
+    ----------
+    starts : numpy.ndarray
+        (n,) or (n, k) start of each instance, -1 where none.
+    widths : int or sequence of int
+        Width of each motif (indexed by ``motifs``), or one width for all.
+    length : int
+        Sequence length L.
+    motifs : numpy.ndarray, optional
+        Motif index of each instance, shaped like ``starts``; default 0 everywhere.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n, L) int8, the motif index at planted bases and -1 elsewhere.
+    """
+    starts = np.asarray(starts, dtype=np.int64)
+    starts = starts[:, None] if starts.ndim == 1 else starts
+    motifs = np.zeros_like(starts) if motifs is None else np.asarray(motifs, dtype=np.int64).reshape(starts.shape)
+    widths = np.broadcast_to(np.asarray(widths, dtype=np.int64), (int(motifs.max(initial=0)) + 1,)) \
+        if np.ndim(widths) == 0 else np.asarray(widths, dtype=np.int64)
+    mask = np.full((len(starts), length), -1, dtype=np.int8)
+    rows, cols = np.nonzero(starts >= 0)
+    for r, c in zip(rows, cols):
+        m = motifs[r, c]
+        mask[r, starts[r, c]:starts[r, c] + widths[m]] = m
+    return mask
+
+
+def plant_multi(codes: np.ndarray, pwms: list[np.ndarray], min_motifs: int = 1, max_motifs: int = 3,
+                rate: float = 1.0, random_state=0):
+    """Plant ``min_motifs``-``max_motifs`` non-overlapping instances of distinct random motifs into a share
+    ``rate`` of rows (Koo & Ploenzke 2021's multi-motif synthetic data).
+
+    Each chosen row gets k instances (k uniform in [min_motifs, max_motifs]) of k different motifs drawn at
+    random from ``pwms``, each sampled from its PWM on a random strand. Positions are uniform over all
+    non-overlapping placements: the instances are laid out in random order with k gaps drawn as the sorted
+    values of k uniform draws from 0..(L - total width) (stars and bars).
+
+    Parameters
+    ----------
+    codes : numpy.ndarray
+        (n, L) uint8 background codes; a modified copy is returned.
+    pwms : list of numpy.ndarray
+        (4, w_m) letter-probability matrices.
+    min_motifs, max_motifs : int
+        Instances per planted row, 1 <= min_motifs <= max_motifs <= len(pwms).
+    rate : float
+        Share of rows that get instances, in [0, 1].
+
+    Returns
+    -------
+    codes : numpy.ndarray
+        (n, L) uint8 with instances written in.
+    mask : numpy.ndarray
+        (n, L) int8: index into ``pwms`` of the motif covering each base, -1 for background.
+    sites : dict of numpy.ndarray
+        ``motif``, ``start``, ``strand``: (n, max_motifs) int64 / int64 / int8, in order of position,
+        padded with -1 / -1 / 0.
+    """
+    codes = np.array(codes, dtype=np.uint8, copy=True)
+    n, length = codes.shape
+    widths = np.array([np.asarray(p).shape[1] for p in pwms], dtype=np.int64)
+    if not 1 <= min_motifs <= max_motifs <= len(pwms):
+        raise ValueError(f"need 1 <= min_motifs <= max_motifs <= {len(pwms)} motifs, got {min_motifs}, {max_motifs}")
+    if np.sort(widths)[-max_motifs:].sum() > length:
+        raise ValueError(f"{max_motifs} of the widest motifs ({np.sort(widths)[-max_motifs:].sum()} bp) do not fit "
+                         f"in {length} bp")
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"rate must be in [0, 1], got {rate}")
+    rng = _rng(random_state)
+    has = rng.random(n) < rate
+    sites = {"motif": np.full((n, max_motifs), -1, dtype=np.int64),
+             "start": np.full((n, max_motifs), -1, dtype=np.int64),
+             "strand": np.zeros((n, max_motifs), dtype=np.int8)}
+    for r in np.flatnonzero(has):
+        k = int(rng.integers(min_motifs, max_motifs + 1))
+        chosen = rng.choice(len(pwms), size=k, replace=False)
+        free = length - int(widths[chosen].sum())
+        gaps = np.sort(rng.integers(0, free + 1, size=k))
+        starts = gaps + np.concatenate([[0], np.cumsum(widths[chosen])[:-1]])
+        for j, (m, s) in enumerate(zip(chosen, starts)):
+            inst = sample_instances(pwms[m], 1, rng)[0]
+            strand = 1 if rng.random() < 0.5 else -1
+            codes[r, s:s + widths[m]] = inst if strand > 0 else 3 - inst[::-1]
+            sites["motif"][r, j], sites["start"][r, j], sites["strand"][r, j] = m, s, strand
+    mask = planted_mask(sites["start"], widths, length, np.where(sites["motif"] >= 0, sites["motif"], 0))
+    return codes, mask, sites

@@ -22,9 +22,14 @@ DEFAULT_METHODS = ["saliency", "temporal", "classopt", "ism", "convact", "filter
 __all__ = ["saliency", "compute_methods", "has_conv", "METHODS", "CONV_METHODS", "DEFAULT_METHODS"]
 
 
-def has_conv(arch: str) -> bool:
-    """Whether an architecture has a convolutional first layer (filters / conv activation apply)."""
-    return arch in ("cnn", "cnnrnn")
+def has_conv(arch) -> bool:
+    """Whether an architecture (a base name ``cnn``/``rnn``/``cnnrnn``, or a model, which also covers named
+    variants such as ``cnn_exp``) has a convolutional first layer (filters / conv activation apply)."""
+    from deepmotif.models import CNN, CNNRNN
+
+    if isinstance(arch, str):
+        return arch in ("cnn", "cnnrnn")
+    return isinstance(arch, (CNN, CNNRNN))
 
 
 def compute_methods(model, arch: str, X: np.ndarray, cfg: dict, device=None, log=None) -> dict[str, np.ndarray]:
@@ -35,7 +40,8 @@ def compute_methods(model, arch: str, X: np.ndarray, cfg: dict, device=None, log
     model : torch.nn.Module
         Trained model in eval mode.
     arch : str
-        Its architecture (``cnn``, ``rnn``, ``cnnrnn``); the conv-only methods are skipped for ``rnn``.
+        Its architecture's name (``cnn``, ``rnn``, ``cnnrnn`` or a named variant); the conv-only methods are
+        skipped for models without a convolutional first layer (the ``rnn`` class).
     X : numpy.ndarray
         (N, 4, L) one-hot of the sequences to explain (the top-scoring test positives).
     cfg : dict
@@ -67,7 +73,7 @@ def compute_methods(model, arch: str, X: np.ndarray, cfg: dict, device=None, log
     for method in METHODS:
         if method not in methods:
             continue
-        if method in CONV_METHODS and not has_conv(arch):
+        if method in CONV_METHODS and not has_conv(model):
             continue
         start = time.perf_counter()
         if method == "temporal":

@@ -1,0 +1,150 @@
+"""Provenance: beside every output a subcommand writes, a JSON record of what made it — the command line,
+the full configuration, the seeds, the inputs named on the command line, and the software versions.
+
+``results/GATA1/cnn/best.pt`` gets ``results/GATA1/cnn/provenance/best.pt.json``. One record per output
+file (not per folder) so that jobs writing into the same folder in parallel never overwrite each other's
+record. Outputs are registered by :func:`deepmotif.io_utils.atomic_path`, so every atomic write is covered.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+import platform
+import socket
+import sys
+from importlib import metadata
+from pathlib import Path
+
+# Distributions whose versions decide what a run computes.
+PACKAGES = ("deepmotif", "torch", "numpy", "pandas", "scipy", "scikit-learn", "biopython", "pyfaidx", "numba",
+            "memelite", "pyjaspar", "logomaker", "matplotlib", "captum", "snakemake")
+FOLDER = "provenance"
+_written: list[Path] = []
+
+
+def register_output(path: str | Path) -> None:
+    """Note that ``path`` was written in this process (called by :func:`deepmotif.io_utils.atomic_path`)."""
+    path = Path(path)
+    if path.parent.name != FOLDER:
+        _written.append(path)
+
+
+def written_outputs() -> list[Path]:
+    """Outputs registered so far in this process, each once, in the order first written."""
+    return list(dict.fromkeys(_written))
+
+
+def versions() -> dict[str, str | None]:
+    """Python and the installed versions of :data:`PACKAGES` (None where not installed)."""
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    try:
+        import torch
+
+        out["torch_cuda"] = torch.version.cuda
+    except ImportError:
+        pass
+    return out
+
+
+def seeds(config: dict) -> dict[str, int]:
+    """Every ``seed`` key in ``config``, by dotted key (``data.seed``, ``train.seed``, …)."""
+    found: dict[str, int] = {}
+
+    def walk(node, prefix):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                dotted = f"{prefix}.{key}" if prefix else str(key)
+                if key == "seed" and isinstance(value, int):
+                    found[dotted] = value
+                else:
+                    walk(value, dotted)
+
+    walk(config, "")
+    return found
+
+
+def describe_inputs(argv: list[str], outputs: list[Path]) -> list[dict]:
+    """Existing files named on the command line that are not outputs: path, size, mtime and, up to
+    64 MB, sha256 (a genome is only described by size and mtime)."""
+    out_set = {p.resolve() for p in outputs}
+    described = []
+    for arg in dict.fromkeys(argv):
+        path = Path(arg)
+        try:
+            if not path.is_file() or path.resolve() in out_set:
+                continue
+            stat = path.stat()
+        except (OSError, ValueError):  # an argument too long or odd to be a path
+            continue
+        entry = {"path": arg, "bytes": stat.st_size,
+                 "modified": datetime.datetime.fromtimestamp(stat.st_mtime, datetime.timezone.utc).isoformat()}
+        if stat.st_size <= 64 * 2**20:
+            entry["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+        described.append(entry)
+    return described
+
+
+def git_commit(root: str | Path | None = None) -> str | None:
+    """The commit checked out in the deepmotif source tree, read from ``.git`` (no git binary needed)."""
+    root = Path(root or Path(__file__).resolve().parents[2])
+    head = root / ".git" / "HEAD"
+    try:
+        ref = head.read_text().strip()
+        if not ref.startswith("ref: "):
+            return ref
+        target = root / ".git" / ref[5:]
+        if target.is_file():
+            return target.read_text().strip()
+        for line in (root / ".git" / "packed-refs").read_text().splitlines():
+            if line.endswith(" " + ref[5:]):
+                return line.split()[0]
+    except OSError:
+        return None
+    return None
+
+
+def record(command: str, argv: list[str], config: dict | None, outputs: list[Path], started: str) -> dict:
+    """The provenance record shared by all outputs of one subcommand run."""
+    return {
+        "command": f"deepmotif {command}",
+        "argv": argv,
+        "cwd": os.getcwd(),
+        "started": started,
+        "finished": now(),
+        "outputs": [str(p) for p in outputs],
+        "inputs": describe_inputs(argv, outputs),
+        "seeds": seeds(config or {}),
+        "config": config,
+        "versions": versions(),
+        "deepmotif_commit": git_commit(),
+        "host": socket.gethostname(),
+        "platform": platform.platform(),
+        "executable": sys.executable,
+    }
+
+
+def now() -> str:
+    """The current UTC time, ISO 8601."""
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def write_provenance(command: str, argv: list[str], config: dict | None, started: str) -> list[Path]:
+    """Write ``<folder>/provenance/<name>.json`` for every output this process wrote; returns them."""
+    from deepmotif.io_utils import write_json
+
+    outputs = written_outputs()
+    rec = record(command, argv, config, outputs, started)
+    paths = []
+    for out in outputs:
+        if out.exists():
+            path = out.parent / FOLDER / f"{out.name}.json"
+            write_json(path, rec)
+            paths.append(path)
+    return paths
