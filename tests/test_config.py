@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import os
+from pathlib import Path
 
-from deepmotif.config import check_sheet, load_config, read_sheet
+import pytest
+from conftest import SHARED
+
+from deepmotif.config import check_sheet, load_config, read_sheet, validate_config
 from deepmotif.errors import InputError
 
 HEAD = "name\tsource\ttrain\ttest\tjaspar_id\tjaspar_name\tcell_line\n"
@@ -45,3 +49,18 @@ def test_bad_yaml_names_line(tmp_path):
     path.write_text("data:\n  seq_len: 101\n   bad: [\n")
     with pytest.raises(InputError, match=r"c.yaml, line \d+: not valid YAML"):
         load_config(path)
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "groundtruth.yaml", "deepbind_encode.yaml", "encode_hg19.yaml"])
+def test_shipped_configs_satisfy_the_schema_and_their_sheets_check(name, monkeypatch):
+    """Every shipped config passes the schema, and its TF sheet the semantic checks (where the sheet's
+    input files exist: the DeepBind sets live in ../shared/data)."""
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(root)
+    cfg = load_config(root / "config" / name)
+    validate_config(cfg, [root / "config" / name])
+    sheet = read_sheet(cfg["tfs"])
+    if any(sheet["train"].str.contains("shared/data")) and not SHARED.is_dir():
+        pytest.skip(f"{SHARED} is absent: {name}'s sheet reads DeepBind files from it")
+    assert os.path.exists(cfg["tfs"])
+    check_sheet(sheet, cfg["tfs"], cfg["jaspar"]["release"])
