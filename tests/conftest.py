@@ -32,3 +32,15 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+class LinearModel(torch.nn.Module):
+    """A hand-built model whose score is linear in the one-hot input: sum of W (4, L) at the bases present.
+    Every attribution of it is known exactly (ISM of a base = the difference of its W entries)."""
+
+    def __init__(self, W):
+        super().__init__()
+        self.W = torch.nn.Parameter(torch.tensor(W))
+
+    def forward(self, x):
+        return (x * self.W).sum(dim=(1, 2))

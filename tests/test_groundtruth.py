@@ -8,8 +8,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from torch import nn
+
+from conftest import LinearModel
 
 from deepmotif.cli import main
 from deepmotif.config import DEFAULTS, check_architectures, check_sheet, merge, model_params, read_sheet
@@ -102,22 +103,13 @@ def test_attribution_auroc_matches_the_pairwise_definition_and_sklearn():
         attribution_auroc(scores[0], planted[0])
 
 
-class _Linear(nn.Module):
-    def __init__(self, W):
-        super().__init__()
-        self.W = nn.Parameter(torch.tensor(W))
-
-    def forward(self, x):
-        return (x * self.W).sum(dim=(1, 2))
-
-
 def test_ism_position_score_is_the_exact_observed_base_effect():
     # ism() itself is exact on a linear model (tests/test_interpret.py); its per-base score must then be
     # W[observed] - mean of W over the three other bases
     rng = np.random.default_rng(1)
     W = (rng.integers(-16, 17, (4, 25)) / 8).astype(np.float32)
     X = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (5, 25))].transpose(0, 2, 1)
-    score = position_scores("ism", {"ism": ism(_Linear(W), X)}, X)
+    score = position_scores("ism", {"ism": ism(LinearModel(W), X)}, X)
     obs = X.argmax(axis=1)
     expected = W[obs, np.arange(25)] - (W.sum(axis=0)[None, :] - W[obs, np.arange(25)]) / 3
     assert np.allclose(score, expected, atol=1e-6)

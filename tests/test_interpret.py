@@ -7,6 +7,8 @@ import pytest
 import torch
 from torch import nn
 
+from conftest import LinearModel
+
 from deepmotif.data.onehot import codes_to_one_hot
 from deepmotif.interpret.attribution import (correct_gradients, corrected_saliency, deep_lift_shap,
                                              integrated_gradients)
@@ -94,30 +96,21 @@ def test_temporal_definitions_and_errors():
         temporal_scores_naive(model, X[:, :3])
 
 
-class _Linear(nn.Module):
-    def __init__(self, W):
-        super().__init__()
-        self.W = nn.Parameter(torch.tensor(W))
-
-    def forward(self, x):
-        return (x * self.W).sum(dim=(1, 2))
-
-
 def test_ism_is_exact_on_a_linear_model():
     rng = np.random.default_rng(0)
     W = (rng.integers(-16, 17, (4, 30)) / 8).astype(np.float32)  # dyadic: every sum is exact in float32
     X = _random_one_hot(7, 30, seed=2)
     X[0, :, 5] = 0  # an N column: all four bases are mutations
-    out = ism(_Linear(W), X, batch_size=13)
+    out = ism(LinearModel(W), X, batch_size=13)
     ref = np.argmax(X, axis=1)
     expected = W[None] - W[ref, np.arange(30)][:, None, :]
     expected[0, :, 5] = W[:, 5]
     assert out.shape == X.shape and np.array_equal(out, expected)
     assert np.all(out[X == 1] == 0)
-    centred = ism(_Linear(W), X, center=True)
+    centred = ism(LinearModel(W), X, center=True)
     assert np.allclose(centred.sum(axis=1), 0, atol=1e-5)
     with pytest.raises(ValueError, match="batch_size must be >= 1"):
-        ism(_Linear(W), X, batch_size=0)
+        ism(LinearModel(W), X, batch_size=0)
 
 
 @pytest.mark.parametrize("mode", ["softmax", "l2"])
