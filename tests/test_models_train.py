@@ -94,3 +94,10 @@ def test_bad_checkpoint_is_discarded_when_config_says_restart(tmp_path, task, ca
     m = fit("rnn", SMALL["rnn"], task, tmp_path, {"epochs": 1, "on_bad_checkpoint": "restart"}, progress=False)
     assert m["epochs_run"] == 1
     assert "discarded it (train.on_bad_checkpoint: restart)" in capsys.readouterr().err
+
+
+def test_on_bad_checkpoint_setting_keeps_a_good_checkpoint(tmp_path, task, capsys):
+    fit("rnn", SMALL["rnn"], task, tmp_path, {"epochs": 1}, progress=False)
+    m = fit("rnn", SMALL["rnn"], task, tmp_path, {"epochs": 2, "on_bad_checkpoint": "restart"}, progress=True)
+    assert "resuming rnn from epoch 2" in capsys.readouterr().err
+    assert m["epochs_run"] == 2

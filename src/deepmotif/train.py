@@ -68,7 +68,7 @@ def _state(model, opt, sched, epoch, best, history, best_state) -> dict:
 
 
 # Training options that do not change what a resumed run computes.
-_RESUMABLE = ("epochs", "patience", "threads", "device", "resume", "amp", "sizes")
+_RESUMABLE = ("epochs", "patience", "threads", "device", "resume", "amp", "on_bad_checkpoint", "sizes")
 
 
 def _signature(arch: str, params: dict, cfg: dict, X: torch.Tensor, y: torch.Tensor) -> dict:
@@ -166,7 +166,9 @@ def fit(arch: str, params: dict, data: dict[str, tuple[np.ndarray, np.ndarray]],
     for name in ("last.pt", "best.pt", "metrics.json"):
         remove_stale_temporaries(out_dir, name)
     signature = _signature(arch, params, cfg, X, y)
-    resumed = _resume(last_path, signature, model, opt, sched, cfg["on_bad_checkpoint"]) if cfg["resume"] and last_path.exists() else None
+    resumed = None
+    if cfg["resume"] and last_path.exists():
+        resumed = _resume(last_path, signature, model, opt, sched, cfg["on_bad_checkpoint"])
     if resumed:
         start, best, history, best_state = resumed
         print(f"resuming {arch} from epoch {start + 1}", file=sys.stderr)
