@@ -49,17 +49,11 @@ def cmd_prepare(a) -> None:
     if row["source"] == "encode":
         return _prepare_encode(a, cfg, row)
     pwm, meta = None, {}
-    if row["source"] == "synthetic":
-        from deepmotif.jaspar import find_motif
+    if row["source"] in ("synthetic", "synthetic_multi"):
+        from deepmotif.jaspar import row_motifs
 
-        motif = find_motif(cfg["jaspar"]["release"], row["jaspar_id"] or None, row["jaspar_name"] or None)[0]
-        pwm, meta = motif.pwm, {"planted_ids": [motif.id], "planted_names": [motif.name]}
-    elif row["source"] == "synthetic_multi":
-        from deepmotif.jaspar import find_motifs
-
-        motifs = [m for m, _ in find_motifs(cfg["jaspar"]["release"], row["jaspar_id"] or None,
-                                            row["jaspar_name"] or None)]
-        pwm = [m.pwm for m in motifs]
+        motifs = row_motifs(cfg["jaspar"]["release"], row)
+        pwm = [m.pwm for m in motifs] if row["source"] == "synthetic_multi" else motifs[0].pwm
         meta = {"planted_ids": [m.id for m in motifs], "planted_names": [m.name for m in motifs]}
     arrays = prepare(row, cfg["data"], pwm)
     save_dataset(a.out, arrays, tf=a.tf, source=row["source"], **meta)
@@ -186,24 +180,21 @@ def cmd_evaluate(a) -> None:
     from deepmotif.data.prepare import load_split
     from deepmotif.evaluate import auroc_aupr, pwm_scan
     from deepmotif.io_utils import write_json
-    from deepmotif.jaspar import find_motif
+    from deepmotif.jaspar import row_motifs
 
     cfg = _config(a)
     row = tf_row(cfg, a.tf)
     X, y = load_split(a.data, "test")
-    if row["source"] == "synthetic_multi":
+    motifs = row_motifs(cfg["jaspar"]["release"], row)
+    if len(motifs) > 1:
         # several planted motifs: the best over motifs of each scan's score below that motif's best possible
         # log-odds score (so motifs of different lengths and information are on one scale)
         from deepmotif.evaluate import log_odds
-        from deepmotif.jaspar import find_motifs
 
-        motifs = [m for m, _ in find_motifs(cfg["jaspar"]["release"], row["jaspar_id"] or None,
-                                            row["jaspar_name"] or None)]
         scores = np.max([pwm_scan(X, m.pwm) - log_odds(m.pwm).max(axis=0).sum() for m in motifs], axis=0)
-        ident, name = ",".join(m.id for m in motifs), ",".join(m.name for m in motifs)
     else:
-        motif, _ = find_motif(cfg["jaspar"]["release"], row["jaspar_id"] or None, row["jaspar_name"] or None)
-        scores, ident, name = pwm_scan(X, motif.pwm), motif.id, motif.name
+        scores = pwm_scan(X, motifs[0].pwm)
+    ident, name = ",".join(m.id for m in motifs), ",".join(m.name for m in motifs)
     metrics = {"architecture": "pwm", "jaspar_id": ident, "jaspar_name": name,
                **{f"test_{k}": v for k, v in auroc_aupr(y, scores).items()}}
     write_json(a.out, metrics)

@@ -164,13 +164,10 @@ def check_sheet(sheet: pd.DataFrame, path: str | Path, release: str | None = Non
                 raise InputError(f"a list of motifs ({row[col]!r}) is only for source synthetic_multi", path=path,
                                  line=line, field=col)
         if release and (row["jaspar_id"] or row["jaspar_name"]):
-            from deepmotif.jaspar import find_motif, find_motifs
+            from deepmotif.jaspar import row_motifs
 
             try:
-                if row["source"] == "synthetic_multi":
-                    find_motifs(release, row["jaspar_id"] or None, row["jaspar_name"] or None)
-                    continue
-                find_motif(release, row["jaspar_id"] or None, row["jaspar_name"] or None)
+                row_motifs(release, row)
             except InputError as err:
                 raise InputError(err.message, path=path, line=line, field=err.field) from None
 
@@ -210,12 +207,7 @@ def check_sizes(config: dict, sources: list[str | Path] | tuple = ()) -> None:
     known = config["models"].get("sizes") or {}
     unknown = [name for name in config["train"].get("sizes") or [] if name not in known]
     if unknown:
-        path = line = None
-        for source in reversed([Path(s) for s in sources]):
-            line = yaml_line(source, ["train", "sizes"])
-            if line is not None:
-                path = source
-                break
+        path, line = locate_key(sources, ["train", "sizes"])
         raise InputError(f"unknown model size(s) {', '.join(map(repr, unknown))}; models.sizes defines "
                          f"{', '.join(known) or 'none'}", path=path, line=line, field="train.sizes")
 
@@ -278,20 +270,30 @@ def validate_config(config: dict, sources: list[str | Path] | tuple = (), schema
     error = jsonschema.exceptions.best_match(validator.iter_errors(config))
     if error is None:
         return
+    keys, message = _schema_error(error, "unknown key")
+    path, line = locate_key(sources, keys)
+    raise InputError(message, path=path, line=line, field=".".join(keys) or None)
+
+
+def _schema_error(error, unknown: str) -> tuple[list[str], str]:
+    """The key path and message of a jsonschema error; for an unknown key, the key itself (not its parent)
+    and ``unknown`` followed by the allowed keys."""
     keys = [str(k) for k in error.absolute_path]
-    if error.validator == "additionalProperties":  # the unknown key itself, not its parent
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        keys += extra[:1]
-        message = f"unknown key (allowed: {', '.join(sorted(error.schema.get('properties', {})))})"
-    else:
-        message = error.message
-    path, line = None, None
+    if error.validator != "additionalProperties":
+        return keys, error.message
+    allowed = error.schema.get("properties", {})
+    keys += sorted(set(error.instance) - set(allowed))[:1]
+    return keys, f"{unknown} (allowed: {', '.join(sorted(allowed))})"
+
+
+def locate_key(sources, keys: list[str]) -> tuple[Path | None, int | None]:
+    """The last of the YAML files ``sources`` that sets the key path ``keys``, and its line there
+    ((None, None) if none does)."""
     for source in reversed([Path(s) for s in sources]):
         line = yaml_line(source, keys)
         if line is not None:
-            path = source
-            break
-    raise InputError(message, path=path, line=line, field=".".join(keys) or None)
+            return source, line
+    return None, None
 
 
 def yaml_line(path: str | Path, keys: list[str]) -> int | None:
@@ -364,9 +366,5 @@ def check_architectures(config: dict, path: str | Path | None = None, schema: st
         params = {k: v for k, v in model_params(config, name, path).items() if k != "arch"}
         error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(sections[base]).iter_errors(params))
         if error is not None:
-            keys = [str(k) for k in error.absolute_path]
-            message = error.message
-            if error.validator == "additionalProperties":
-                keys += sorted(set(error.instance) - set(sections[base].get("properties", {})))[:1]
-                message = f"not a setting of {base} (allowed: {', '.join(sorted(sections[base]['properties']))})"
+            keys, message = _schema_error(error, f"not a setting of {base}")
             raise InputError(message, path=path, field=".".join(["models", name, *keys]))

@@ -107,3 +107,12 @@ def find_motifs(release: str, jaspar_ids: str | None = None, names: str | None =
     if twice:
         raise InputError(f"motif(s) {', '.join(twice)} listed twice", field=f"jaspar_{key}")
     return out
+
+
+def row_motifs(release: str, row: dict) -> list[Motif]:
+    """The JASPAR motif(s) of a sheet row: the list of a ``synthetic_multi`` row (:func:`find_motifs`), else
+    the one motif of ``jaspar_id`` / ``jaspar_name`` (:func:`find_motif`)."""
+    ids, names = row.get("jaspar_id") or None, row.get("jaspar_name") or None
+    if row.get("source") == "synthetic_multi":
+        return [m for m, _ in find_motifs(release, ids, names)]
+    return [find_motif(release, ids, names)[0]]
