@@ -7,7 +7,6 @@ file, line and field; they never look at a test metric to choose anything.
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 import warnings
@@ -18,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from deepmotif.errors import InputError
-from deepmotif.io_utils import atomic_path, write_json
+from deepmotif.io_utils import atomic_path, read_json_object, write_json
 
 #: columns :func:`compare_models` needs in the performance table (``results/tables/auroc.tsv``)
 REQUIRED_COLUMNS = ("tf", "architecture", "test_auroc", "test_aupr")
@@ -33,18 +32,6 @@ COMPARISON_COLUMNS = ("metric", "model_a", "model_b", "n_tfs", "mean_a", "mean_b
 
 
 # ------------------------------------------------------------------------------------------ size selection
-
-def _read_metrics(path: Path) -> dict:
-    try:
-        m = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise InputError("metrics file not found", path=path) from None
-    except (OSError, json.JSONDecodeError) as err:
-        raise InputError(f"unreadable metrics file ({err})", path=path) from None
-    if not isinstance(m, dict):
-        raise InputError("metrics file must hold a JSON object", path=path)
-    return m
-
 
 def select_size(metric_files: list[str | Path]) -> tuple[int, list[dict]]:
     """Pick the width variant with the highest validation AUROC.
@@ -68,7 +55,7 @@ def select_size(metric_files: list[str | Path]) -> tuple[int, list[dict]]:
         raise InputError("select-size needs at least one metrics file")
     records, arch = [], None
     for f in files:
-        m = _read_metrics(f)
+        m = read_json_object(f, "metrics file")
         for key in ("valid_auroc", "test_auroc"):
             value = m.get(key)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
@@ -99,7 +86,7 @@ def write_selected_size(metric_files: list[str | Path], out_model: str | Path, o
     model = chosen.parent / "best.pt"
     if not model.is_file():
         raise InputError("model checkpoint not found beside its metrics file", path=model)
-    metrics = _read_metrics(chosen)
+    metrics = read_json_object(chosen, "metrics file")
     metrics["size"] = records[best]["size"]
     metrics["sizes"] = {"chosen": records[best]["size"], "selected_on": "valid_auroc",
                         "candidates": [{k: v for k, v in r.items() if k != "path"} for r in records]}

@@ -78,6 +78,21 @@ def write_tsv(path: str | Path, frame) -> None:
         frame.to_csv(tmp, sep="\t", index=False)
 
 
+def read_json_object(path: str | Path, what: str = "JSON file") -> dict:
+    """Read a JSON object (e.g. a ``metrics.json``); a missing, unreadable or non-object file is one
+    :class:`InputError` naming it as ``what``."""
+    path = Path(path)
+    try:
+        obj = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise InputError(f"{what} not found", path=path) from None
+    except (OSError, json.JSONDecodeError) as err:
+        raise InputError(f"unreadable {what} ({err})", path=path) from None
+    if not isinstance(obj, dict):
+        raise InputError(f"{what} must hold a JSON object", path=path)
+    return obj
+
+
 def _json_default(obj):
     if hasattr(obj, "item"):
         return obj.item()

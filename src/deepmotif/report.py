@@ -14,7 +14,7 @@ import pandas as pd
 
 from deepmotif import __version__
 from deepmotif.errors import InputError
-from deepmotif.io_utils import write_text
+from deepmotif.io_utils import read_json_object, write_text
 from deepmotif.memeio import read_meme
 
 
@@ -22,10 +22,7 @@ def auroc_table(metric_files: list[str | Path]) -> pd.DataFrame:
     """Collect ``results/<TF>/<arch>/metrics.json`` files (TF and architecture from the path) into one table."""
     rows = []
     for f in map(Path, metric_files):
-        try:
-            m = json.loads(f.read_text())
-        except (OSError, json.JSONDecodeError) as err:
-            raise InputError(f"unreadable metrics file ({err})", path=f) from None
+        m = read_json_object(f, "metrics file")
         rows.append({"tf": f.parent.parent.name, "architecture": m.get("architecture", f.parent.name),
                      "test_auroc": m["test_auroc"], "test_aupr": m["test_aupr"],
                      "valid_auroc": m.get("valid_auroc"), "train_auroc": m.get("train_auroc"), "size": m.get("size"),

@@ -14,6 +14,7 @@ from deepmotif.config import (
     architecture_base,
     check_architectures,
     check_sheet,
+    check_sizes,
     merge,
     read_sheet,
     validate_config,
@@ -21,7 +22,11 @@ from deepmotif.config import (
 
 config.update(merge(DEFAULTS, config))
 # Ours first: its error names the YAML file, line and key; Snakemake's then applies the same schema.
-validate_config(config, ["config/config.yaml", *workflow.configfiles])
+CONFIG_FILES = [
+    "config/config.yaml",
+    *workflow.configfiles,
+]  # later files override earlier ones
+validate_config(config, CONFIG_FILES)
 validate(config, "../schemas/config.schema.yaml")
 # architecture names: cnn, rnn, cnnrnn or variants of them in `models` (e.g. cnn_exp: {arch: cnn, ...})
 check_architectures(config, workflow.configfiles[-1] if workflow.configfiles else None)
@@ -196,9 +201,7 @@ FILTER_ARCHS = CONV_ARCHS if "filters" in config["interpret"]["methods"] else []
 
 # Width variants of every architecture (models.sizes) that rule train trains (train.sizes); select_size keeps
 # the best on validation AUROC. An unknown name stops here, naming the config file and line.
-from deepmotif.config import check_sizes
-
-check_sizes(config, ["config/config.yaml", *workflow.configfiles])
+check_sizes(config, CONFIG_FILES)
 SIZES = list(config["train"]["sizes"])
 
 
