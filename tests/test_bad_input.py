@@ -130,6 +130,10 @@ CASES = {
         write(t / "c.yaml", "tfs: tfs.tsv\ndata:\n  seq_len: 101\n  seq_length: 100\n") or
         ["prepare", "--config", "c.yaml", "--tf", "X", "--out", "out/data.npz"],
         ["c.yaml, line 4, field 'data.seq_length'", "unknown key (allowed: "]),
+    "config_unknown_per_architecture_option": lambda t: (
+        write(t / "c.yaml", "tfs: tfs.tsv\ntrain:\n  per_architecture:\n    rnn: {epoch: 30}\n") or
+        ["prepare", "--config", "c.yaml", "--tf", "X", "--out", "out/data.npz"],
+        ["c.yaml, line 4, field 'train.per_architecture.rnn.epoch'", "unknown key (allowed: batch_size, epochs"]),
     "config_bad_yaml": lambda t: (
         write(t / "c.yaml", "tfs: tfs.tsv\ntrain: {epochs: 3\n") or
         ["prepare", "--config", "c.yaml", "--tf", "X", "--out", "out/data.npz"],

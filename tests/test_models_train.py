@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from deepmotif.config import DEFAULTS, check_architectures, merge, train_options
 from deepmotif.data.prepare import add_shuffled_negatives
 from deepmotif.data.onehot import codes_to_one_hot
 from deepmotif.data.synthetic import markov_background, plant_motifs
@@ -55,6 +56,28 @@ def test_fit_learns_selects_on_valid_and_reloads(tmp_path, task):
         assert key in saved
     model, arch = load_model(tmp_path / "best.pt")
     assert arch == "cnn" and not model.training
+
+
+def test_min_epochs_delays_early_stopping(tmp_path, task):
+    # a learning rate of 1e-12 keeps the validation AUROC of epoch 1 the best, so patience 1 stops after 2
+    cfg = {"epochs": 6, "patience": 1, "lr": 1e-12, "batch_size": 200}
+    params = {"filters": 4, "kernels": [9], "batchnorm": False}  # no running statistics to move either
+    assert fit("cnn", params, task, tmp_path / "a", cfg, progress=False)["epochs_run"] == 2
+    m = fit("cnn", params, task, tmp_path / "b", {**cfg, "min_epochs": 5}, progress=False)
+    assert m["epochs_run"] == 5 and m["best_epoch"] == 1
+
+
+def test_per_architecture_options_override_train_for_base_and_variant():
+    cfg = merge(DEFAULTS, {"train": {"epochs": 7, "per_architecture": {"rnn": {"epochs": 50, "batch_size": 16},
+                                                                       "rnn_mean": {"batch_size": 8}}},
+                           "models": {"rnn_mean": {"arch": "rnn", "pool": "mean"}}})
+    cnn, rnn, rnn_mean = (train_options(cfg, name) for name in ("cnn", "rnn", "rnn_mean"))
+    assert (cnn["epochs"], cnn["batch_size"]) == (7, DEFAULTS["train"]["batch_size"])
+    assert (rnn["epochs"], rnn["batch_size"]) == (50, 16)
+    assert (rnn_mean["epochs"], rnn_mean["batch_size"]) == (50, 8)  # its base's entry, then its own
+    assert not {"sizes", "per_architecture"} & set(rnn)
+    with pytest.raises(InputError, match="field 'train.per_architecture.lstm'"):
+        check_architectures(merge(cfg, {"train": {"per_architecture": {"lstm": {"epochs": 3}}}}), "c.yaml")
 
 
 def _without_timings(metrics: dict) -> dict:

@@ -135,12 +135,12 @@ def cmd_genome(a) -> None:
 
 
 def cmd_train(a) -> None:
-    from deepmotif.config import sized_model_params
+    from deepmotif.config import sized_model_params, train_options
     from deepmotif.data.prepare import load_split
     from deepmotif.train import fit
 
     cfg = _config(a)
-    train_cfg = {k: v for k, v in dict(cfg["train"], threads=a.threads).items() if k != "sizes"}
+    train_cfg = dict(train_options(cfg, a.arch, a.config), threads=a.threads)
     if a.device:
         train_cfg["device"] = a.device
     params = sized_model_params(cfg, a.arch, a.size, path=a.config)

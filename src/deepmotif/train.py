@@ -19,9 +19,9 @@ from deepmotif.evaluate import auroc_aupr, predict
 from deepmotif.io_utils import atomic_path, remove_stale_temporaries, write_json
 from deepmotif.models import build_model
 
-TRAIN_DEFAULTS = {"epochs": 20, "batch_size": 128, "lr": 5e-3, "weight_decay": 0.0, "patience": 5,
-                  "seed": 1, "device": "auto", "threads": 1, "lr_patience": 2, "resume": True, "amp": True,
-                  "on_bad_checkpoint": "error"}
+TRAIN_DEFAULTS = {"epochs": 20, "min_epochs": 0, "batch_size": 128, "lr": 5e-3, "weight_decay": 0.0,
+                  "patience": 5, "seed": 1, "device": "auto", "threads": 1, "lr_patience": 2, "resume": True,
+                  "amp": True, "on_bad_checkpoint": "error"}
 
 
 def pick_device(device: str = "auto") -> torch.device:
@@ -68,7 +68,7 @@ def _state(model, opt, sched, epoch, best, history, best_state) -> dict:
 
 
 # Training options that do not change what a resumed run computes.
-_RESUMABLE = ("epochs", "patience", "threads", "device", "resume", "amp", "on_bad_checkpoint", "sizes")
+_RESUMABLE = ("epochs", "min_epochs", "patience", "threads", "device", "resume", "amp", "on_bad_checkpoint", "sizes")
 
 
 def _signature(arch: str, params: dict, cfg: dict, X: torch.Tensor, y: torch.Tensor) -> dict:
@@ -176,7 +176,7 @@ def fit(arch: str, params: dict, data: dict[str, tuple[np.ndarray, np.ndarray]],
     loss_fn = torch.nn.BCEWithLogitsLoss()
     gen = torch.Generator()
     for epoch in range(start, int(cfg["epochs"])):
-        if epoch - best["epoch"] > cfg["patience"] and best["epoch"] >= 0:
+        if epoch - best["epoch"] > cfg["patience"] and best["epoch"] >= 0 and epoch >= cfg["min_epochs"]:
             break
         model.train()
         gen.manual_seed(int(cfg["seed"]) * 100003 + epoch)

@@ -209,11 +209,14 @@ def train_settings(wildcards):
     """`deepmotif train --set` of one job: the training options (but the list of sizes) and only this
     architecture's settings and this size's scale, so adding a size or editing another architecture reruns
     no finished model."""
-    train = {k: v for k, v in config["train"].items() if k != "sizes"}
     # a named variant (models.<name>.arch) is its base's settings plus its own: both go
     base = architecture_base(config, wildcards.arch)
-    models = {
-        name: config["models"][name] for name in dict.fromkeys((base, wildcards.arch))
+    names = dict.fromkeys((base, wildcards.arch))
+    train = {k: v for k, v in config["train"].items() if k != "sizes"}
+    per_arch = train.get("per_architecture") or {}
+    train["per_architecture"] = {
+        name: per_arch[name] for name in names if name in per_arch
     }
+    models = {name: config["models"][name] for name in names}
     models["sizes"] = {wildcards.size: config["models"]["sizes"][wildcards.size]}
     return json.dumps({"tfs": config["tfs"], "train": train, "models": models})
