@@ -8,6 +8,9 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import ROOT
+
+from deepmotif.cli import main
 from deepmotif.config import DEFAULTS, check_architectures, merge, train_options
 from deepmotif.data.prepare import add_shuffled_negatives
 from deepmotif.data.onehot import codes_to_one_hot
@@ -78,6 +81,20 @@ def test_per_architecture_options_override_train_for_base_and_variant():
     assert not {"sizes", "per_architecture"} & set(rnn)
     with pytest.raises(InputError, match="field 'train.per_architecture.lstm'"):
         check_architectures(merge(cfg, {"train": {"per_architecture": {"lstm": {"epochs": 3}}}}), "c.yaml")
+
+
+def test_rnn_learns_the_demos_synthetic_mafk(tmp_path, monkeypatch):
+    """The demo's MAFK (2,000 planted positives against their dinucleotide shuffles), trained as the workflow
+    does (config/config.yaml, with its train.per_architecture.rnn). With PyTorch's default LSTM input
+    weights and the shared training options the RNN stayed at test AUROC 0.52; now it finds the motif."""
+    monkeypatch.chdir(ROOT)  # the config names its sheet relative to the repository
+    config = str(ROOT / "config" / "config.yaml")
+    assert main(["prepare", "--config", config, "--tf", "MAFK", "--out", str(tmp_path / "data.npz")]) == 0
+    assert main(["train", "--config", config, "--data", str(tmp_path / "data.npz"), "--arch", "rnn",
+                 "--out-dir", str(tmp_path / "rnn"), "--quiet"]) == 0
+    m = json.loads((tmp_path / "rnn" / "metrics.json").read_text())
+    assert m["n_train"] == 3600 and m["epochs_run"] >= 30, m["epochs_run"]  # min_epochs of the rnn entry
+    assert m["test_auroc"] > 0.85, m["test_auroc"]
 
 
 def _without_timings(metrics: dict) -> dict:
