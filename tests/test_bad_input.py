@@ -86,6 +86,12 @@ def write(path: Path, text: str) -> None:
     path.write_text(text)
 
 
+def prepare_config(tmp: Path, yaml_text: str) -> list[str]:
+    """`deepmotif prepare` with the config file c.yaml holding ``yaml_text``."""
+    write(tmp / "c.yaml", yaml_text)
+    return ["prepare", "--config", "c.yaml", "--tf", "X", "--out", "out/data.npz"]
+
+
 def deepmotif_ok(tmp: Path, *args: str) -> None:
     proc = deepmotif(tmp, *args)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -123,20 +129,16 @@ CASES = {
         prepare_sheet(t, "X\tfasta\tnowhere.fa\t\tMA0035.5\t\tK562\n"),
         ["tfs.tsv, line 2, field 'train'", "nowhere.fa"]),
     "config_wrong_type": lambda t: (
-        write(t / "c.yaml", "tfs: tfs.tsv\ntrain:\n  epochs: ten\n") or
-        ["prepare", "--config", "c.yaml", "--tf", "X", "--out", "out/data.npz"],
+        prepare_config(t, "tfs: tfs.tsv\ntrain:\n  epochs: ten\n"),
         ["c.yaml, line 3, field 'train.epochs'", "'ten' is not of type 'integer'"]),
     "config_unknown_key": lambda t: (
-        write(t / "c.yaml", "tfs: tfs.tsv\ndata:\n  seq_len: 101\n  seq_length: 100\n") or
-        ["prepare", "--config", "c.yaml", "--tf", "X", "--out", "out/data.npz"],
+        prepare_config(t, "tfs: tfs.tsv\ndata:\n  seq_len: 101\n  seq_length: 100\n"),
         ["c.yaml, line 4, field 'data.seq_length'", "unknown key (allowed: "]),
     "config_unknown_per_architecture_option": lambda t: (
-        write(t / "c.yaml", "tfs: tfs.tsv\ntrain:\n  per_architecture:\n    rnn: {epoch: 30}\n") or
-        ["prepare", "--config", "c.yaml", "--tf", "X", "--out", "out/data.npz"],
+        prepare_config(t, "tfs: tfs.tsv\ntrain:\n  per_architecture:\n    rnn: {epoch: 30}\n"),
         ["c.yaml, line 4, field 'train.per_architecture.rnn.epoch'", "unknown key (allowed: batch_size, epochs"]),
     "config_bad_yaml": lambda t: (
-        write(t / "c.yaml", "tfs: tfs.tsv\ntrain: {epochs: 3\n") or
-        ["prepare", "--config", "c.yaml", "--tf", "X", "--out", "out/data.npz"],
+        prepare_config(t, "tfs: tfs.tsv\ntrain: {epochs: 3\n"),
         ["c.yaml, line 3", "not valid YAML"]),
     "tf_not_in_sheet": lambda t: (
         prepare_sheet(t, "Y\tsynthetic\t\t\tMA0035.5\t\tK562\n"), ["tfs.tsv", "TF 'X' is not in the sheet (has: Y)"]),

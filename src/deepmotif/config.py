@@ -358,8 +358,8 @@ def model_params(config: dict, name: str, path: str | Path | None = None) -> dic
     return {k: v for k, v in params.items() if v is not None}
 
 
-#: keys of ``train`` that are not optimisation options of one model
-_TRAIN_META = ("sizes", "per_architecture")
+#: keys of ``train`` that are not options of one model's training (:func:`deepmotif.train.fit`)
+TRAIN_META = ("sizes", "per_architecture")
 
 
 def train_options(config: dict, name: str, path: str | Path | None = None) -> dict:
@@ -367,7 +367,7 @@ def train_options(config: dict, name: str, path: str | Path | None = None) -> di
     ``train.per_architecture`` of its base architecture, then of ``name`` itself (a variant)."""
     train = config["train"]
     per_arch = train.get("per_architecture") or {}
-    options = {k: v for k, v in train.items() if k not in _TRAIN_META}
+    options = {k: v for k, v in train.items() if k not in TRAIN_META}
     for key in dict.fromkeys((architecture_base(config, name, path), name)):
         options.update(per_arch.get(key) or {})
     return options

@@ -14,14 +14,14 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from deepmotif.config import DEFAULTS, TRAIN_META
 from deepmotif.errors import InputError
 from deepmotif.evaluate import auroc_aupr, predict
 from deepmotif.io_utils import atomic_path, remove_stale_temporaries, write_json
 from deepmotif.models import build_model
 
-TRAIN_DEFAULTS = {"epochs": 20, "min_epochs": 0, "batch_size": 128, "lr": 5e-3, "weight_decay": 0.0,
-                  "patience": 5, "seed": 1, "device": "auto", "threads": 1, "lr_patience": 2, "resume": True,
-                  "amp": True, "on_bad_checkpoint": "error"}
+#: training options of :func:`fit` left out of its ``cfg``: the configuration defaults' ``train`` section
+TRAIN_DEFAULTS = {k: v for k, v in DEFAULTS["train"].items() if k not in TRAIN_META}
 
 
 def pick_device(device: str = "auto") -> torch.device:
@@ -68,7 +68,7 @@ def _state(model, opt, sched, epoch, best, history, best_state) -> dict:
 
 
 # Training options that do not change what a resumed run computes.
-_RESUMABLE = ("epochs", "min_epochs", "patience", "threads", "device", "resume", "amp", "on_bad_checkpoint", "sizes")
+_RESUMABLE = ("epochs", "min_epochs", "patience", "threads", "device", "resume", "amp", "on_bad_checkpoint")
 
 
 def _signature(arch: str, params: dict, cfg: dict, X: torch.Tensor, y: torch.Tensor) -> dict:

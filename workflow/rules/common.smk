@@ -76,9 +76,11 @@ wildcard_constraints:
     arch="|".join(map(re.escape, config["architectures"])),
 
 
-def settings(*sections):
-    """Config sections as JSON for `deepmotif --set`: a rule reruns only when its own sections change."""
-    return json.dumps({key: config[key] for key in ("tfs",) + sections})
+def settings(*sections, **parts):
+    """Config sections as JSON for `deepmotif --set`: a rule reruns only when its own sections change.
+    `parts` adds sections of which a rule needs only some keys (section=dict of them).
+    """
+    return json.dumps({**{key: config[key] for key in ("tfs",) + sections}, **parts})
 
 
 def name_pattern(names):

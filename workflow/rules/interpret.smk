@@ -22,13 +22,7 @@ rule saliency:
         **gpu_resources("interpret"),
     params:
         # of train, only the device: retraining with other options reruns this job through best.pt
-        settings=json.dumps(
-            {
-                "tfs": config["tfs"],
-                "interpret": config["interpret"],
-                "train": {"device": config["train"]["device"]},
-            }
-        ),
+        settings=settings("interpret", train={"device": config["train"]["device"]}),
     shell:
         "deepmotif interpret --set {params.settings:q} --data {input.data} --model {input.model}"
         " --out {output.saliency} --methods-out {output.methods} --threads {threads} 2> {log}"
