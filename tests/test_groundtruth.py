@@ -194,11 +194,12 @@ def test_small_groundtruth_run_through_the_command_line(tmp_path, capsys):
     assert main(["jaspar", "--release", RELEASE, "--out", str(jaspar)]) == 0
     assert main(["match", *c, "--motifs", str(run / "motifs.meme"), str(run / "filters.meme"),
                  "--windows", str(run / "windows.npz"), "--data", str(data), "--jaspar", str(jaspar),
-                 "--hits", str(tmp_path / "hits.tsv"), "--out", str(tmp_path / "matches.tsv")]) == 0
+                 "--hits", str(tmp_path / "hits.tsv"), "--motif-table", str(tmp_path / "motifs.tsv"),
+                 "--out", str(tmp_path / "matches.tsv")]) == 0
     out = {k: tmp_path / f"gt_{k}.tsv" for k in ("attribution", "filters", "recovery")}
     assert main(["groundtruth", *c, "--tf", "KOO", "--data", str(data), "--saliency", str(run / "saliency.npz"),
                  "--interpret", str(run / "interpret.npz"), "--filters", str(run / "filters.meme"),
-                 "--matches", str(tmp_path / "matches.tsv"), "--jaspar", str(jaspar),
+                 "--matches", str(tmp_path / "motifs.tsv"), "--jaspar", str(jaspar),
                  "--attribution", str(out["attribution"]), "--filter-table", str(out["filters"]),
                  "--recovery", str(out["recovery"])]) == 0
     attribution = pd.read_csv(out["attribution"], sep="\t").set_index("method")
@@ -219,8 +220,52 @@ def test_small_groundtruth_run_through_the_command_line(tmp_path, capsys):
     np.savez(tmp_path / "short.npz", **short)
     capsys.readouterr()
     assert main(["groundtruth", *c, "--tf", "KOO", "--data", str(data), "--saliency", str(tmp_path / "short.npz"),
-                 "--matches", str(tmp_path / "matches.tsv"), "--jaspar", str(jaspar),
+                 "--matches", str(tmp_path / "motifs.tsv"), "--jaspar", str(jaspar),
                  "--attribution", str(out["attribution"]), "--filter-table", str(out["filters"]),
                  "--recovery", str(out["recovery"])]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "short.npz, field 'saliency'" in err[0] and "length 150" in err[0], err
+
+
+FOUR = "CEBPB,Gabpa,MAFK,NFYB"
+
+
+def test_four_planted_motifs_are_found_as_distinct_motifs(tmp_path):
+    """The small KOO12: four planted JASPAR motifs (1-3 per positive, 200 bp), an exponential-activation CNN,
+    then motifs → match → groundtruth through the command line: all four come back as distinct discovered
+    motifs whose best JASPAR hit is the planted matrix itself (q < 0.05)."""
+    sheet = tmp_path / "tfs.tsv"
+    sheet.write_text(f"name\tsource\ttrain\ttest\tjaspar_id\tjaspar_name\nK4\tsynthetic_multi\t\t\t\t{FOUR}\n")
+    cfg = {"tfs": str(sheet), "jaspar": {"release": RELEASE},
+           "data": {"seq_len": 200, "seed": 1, "synthetic": {"n_train": 2000, "n_test": 400}},
+           "architectures": ["cnn_exp"],
+           "models": {"cnn_exp": {"arch": "cnn", "filters": 32, "kernels": [19, 5], "pool": 4, "dropout": 0.2,
+                                  "activation": "exp"}},
+           "train": {"epochs": 10, "patience": 4, "lr": 0.005, "device": "cpu"},
+           "interpret": {"n_top": 300, "methods": ["saliency", "ism"]},
+           "groundtruth": {"enabled": True}}
+    config = tmp_path / "config.yaml"
+    config.write_text(json.dumps(cfg))
+    run, data, jaspar = tmp_path / "K4" / "cnn_exp", tmp_path / "K4" / "data.npz", tmp_path / "jaspar.meme"
+    c = ["--config", str(config)]
+    assert main(["prepare", *c, "--tf", "K4", "--out", str(data)]) == 0
+    assert main(["train", *c, "--data", str(data), "--arch", "cnn_exp", "--out-dir", str(run), "--quiet"]) == 0
+    assert main(["interpret", *c, "--data", str(data), "--model", str(run / "best.pt"),
+                 "--out", str(run / "saliency.npz"), "--methods-out", str(run / "interpret.npz")]) == 0
+    assert main(["motifs", *c, "--tf", "K4", "--arch", "cnn_exp", "--data", str(data),
+                 "--saliency", str(run / "saliency.npz"), "--interpret", str(run / "interpret.npz"),
+                 "--out", str(run / "motifs.meme"), "--info", str(run / "info.tsv")]) == 0
+    assert main(["jaspar", "--release", RELEASE, "--out", str(jaspar)]) == 0
+    assert main(["match", *c, "--motifs", str(run / "motifs.meme"), "--info", str(run / "info.tsv"),
+                 "--jaspar", str(jaspar), "--hits", str(tmp_path / "hits.tsv"),
+                 "--motif-table", str(tmp_path / "motifs.tsv"), "--out", str(tmp_path / "matches.tsv")]) == 0
+    out = {k: tmp_path / f"gt_{k}.tsv" for k in ("attribution", "filters", "recovery")}
+    assert main(["groundtruth", *c, "--tf", "K4", "--data", str(data), "--saliency", str(run / "saliency.npz"),
+                 "--interpret", str(run / "interpret.npz"), "--matches", str(tmp_path / "motifs.tsv"),
+                 "--jaspar", str(jaspar), "--attribution", str(out["attribution"]),
+                 "--filter-table", str(out["filters"]), "--recovery", str(out["recovery"])]) == 0
+    recovery = pd.read_csv(out["recovery"], sep="\t", keep_default_na=False).set_index("method")
+    motifs = pd.read_csv(tmp_path / "motifs.tsv", sep="\t")
+    assert recovery["n_planted"].eq(4).all()
+    assert recovery["n_found"].max() == 4, (recovery, motifs[["motif_id", "n_seqlets", "hit1_name", "hit1_q"]])
+    assert sorted(recovery.loc[recovery["n_found"].idxmax(), "found"].upper().split(",")) == sorted(FOUR.upper().split(","))

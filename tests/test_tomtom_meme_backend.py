@@ -171,11 +171,16 @@ def test_ids_stay_strings():
 # ------------------------------------------------------------------------------------------ real MEME
 
 
+#: MEME's tomtom: on PATH, else the reference build kept beside the repository (../shared/tools)
+SHARED_TOMTOM = Path(__file__).resolve().parents[1].parent / "shared" / "tools" / "meme-5.5.8" / "tomtom"
+REAL_TOMTOM = shutil.which("tomtom") or (str(SHARED_TOMTOM) if SHARED_TOMTOM.is_file() else None)
+
+
 @needs_shared
-@pytest.mark.skipif(shutil.which("tomtom") is None, reason="MEME's tomtom is not on PATH")
+@pytest.mark.skipif(REAL_TOMTOM is None, reason=f"MEME's tomtom is neither on PATH nor at {SHARED_TOMTOM}")
 def test_backends_agree_with_real_tomtom():
     queries, targets = read_meme(QUERY4), read_meme(JASPAR2014)
-    meme = tomtom(queries, targets, backend="meme")
+    meme = tomtom(queries, targets, backend="meme", tomtom_bin=REAL_TOMTOM)
     lite = tomtom(queries, targets, backend="memelite")
     assert meme[["Query_ID", "Target_ID"]].values.tolist() == lite[["Query_ID", "Target_ID"]].values.tolist()
     for col in ("Optimal_offset", "Overlap", "Orientation", "Query_consensus", "Target_consensus",

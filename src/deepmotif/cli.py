@@ -186,6 +186,11 @@ def cmd_evaluate(a) -> None:
     row = tf_row(cfg, a.tf)
     X, y = load_split(a.data, "test")
     motifs = row_motifs(cfg["jaspar"]["release"], row)
+    if not motifs:  # no known motif: no baseline to scan with (reported as such, never as a wrong AUROC)
+        write_json(a.out, {"architecture": "pwm", "jaspar_id": "", "jaspar_name": "no known motif",
+                           "test_auroc": None, "test_aupr": None})
+        print(f"{a.tf}: no known JASPAR motif, no PWM baseline", file=sys.stderr)
+        return
     if len(motifs) > 1:
         # several planted motifs: the best over motifs of each scan's score below that motif's best possible
         # log-odds score (so motifs of different lengths and information are on one scale)
@@ -243,64 +248,13 @@ def cmd_interpret(a) -> None:
             np.savez_compressed(tmp, index=idx, logits=logits[idx], arch=np.asarray(arch), **out)
 
 
-#: order of the methods' motifs in motifs.meme (and rows of the match table)
-MOTIF_METHODS = ("saliency", "temporal_fwd", "temporal_bwd", "ism", "deeplift", "ig", "convact", "classopt")
-
-
 def cmd_motifs(a) -> None:
-    import numpy as np
-
-    from deepmotif.data.prepare import load_split
-    from deepmotif.io_utils import atomic_path
-    from deepmotif.memeio import Motif, write_meme
-    from deepmotif.motifs import (best_windows, informative_offset, ism_importance, recentre, temporal_windows,
-                                  window_motif)
+    from deepmotif.motifs import write_motifs
 
     cfg = _config(a)
-    width, max_shift = int(cfg["motifs"]["width"]), int(cfg["motifs"]["max_shift"])
-    X, _ = load_split(a.data, "test")
-    with np.load(a.saliency) as sal:
-        idx, attr = sal["index"], sal["saliency"]
-    Xi = X[idx]
-    extra = {}
-    if a.interpret:
-        with np.load(a.interpret) as z:
-            if not np.array_equal(z["index"], idx):
-                raise InputError("interpret file and saliency file explain different sequences", path=a.interpret)
-            extra = {k: z[k] for k in z.files}
-    # Window starts (before alignment) of every sequence-specific method; class optimisation has none.
-    starts = {"saliency": best_windows(attr, width)}
-    if "temporal_forward" in extra:
-        starts["temporal_fwd"], starts["temporal_bwd"] = temporal_windows(
-            extra["temporal_forward"], extra["temporal_backward"], width)
-    if "ism" in extra:
-        starts["ism"] = best_windows(ism_importance(extra["ism"], Xi), width)
-    for method in ("deeplift", "ig"):
-        if method in extra:
-            starts[method] = best_windows(extra[method], width)
-    if "convact_start" in extra:
-        starts["convact"] = recentre(extra["convact_start"], int(extra["convact_kernel"]), width, X.shape[2])
-    motifs = []
-    windows = {"index": idx, "width": np.asarray(width), "tf": np.asarray(a.tf), "arch": np.asarray(a.arch)}
-    for method in MOTIF_METHODS:
-        if method == "classopt" and "classopt_pwm" in extra:
-            # the most informative `width` columns (as interpret.class_optimization.optimized_motif, without
-            # importing torch)
-            pwm = extra["classopt_pwm"]
-            off = informative_offset(pwm, width)
-            motifs.append(Motif(id=f"{a.tf}.{a.arch}.classopt", name=a.tf, pwm=pwm[:, off:off + width].copy()))
-        elif method in starts:
-            motif, aligned, strands = window_motif(Xi, starts[method], width, motif_id=f"{a.tf}.{a.arch}.{method}",
-                                                   name=a.tf, max_shift=max_shift)
-            motifs.append(motif)
-            windows.update({f"{method}_start": starts[method], f"{method}_aligned": aligned,
-                            f"{method}_strand": strands, f"{method}_pwm": motif.pwm})
-    windows["methods"] = np.asarray([m for m in MOTIF_METHODS if m in starts], dtype=str)
-    write_meme(a.out, motifs)
-    if a.windows:
-        with atomic_path(a.windows, suffix=".npz") as tmp:
-            np.savez_compressed(tmp, **windows)
-    print(f"{a.tf} {a.arch}: {len(motifs)} motifs ({', '.join(m.id.rsplit('.', 1)[1] for m in motifs)}) → {a.out}",
+    motifs = write_motifs(a.tf, a.arch, a.data, a.saliency, a.interpret, cfg["motifs"], a.out,
+                          windows_out=a.windows, info_out=a.info, cwm_out=a.cwm)
+    print(f"{a.tf} {a.arch}: {len(motifs)} motifs ({', '.join(m.id.split('.', 2)[2] for m in motifs)}) → {a.out}",
           file=sys.stderr)
 
 
@@ -332,8 +286,11 @@ def cmd_match(a) -> None:
     from deepmotif.match import match_motifs
 
     cfg = _config(a)
-    hits, table = match_motifs(a.motifs, a.jaspar, cfg, windows_files=a.windows, data_file=a.data)
+    hits, motifs, table = match_motifs(a.motifs, a.jaspar, cfg, windows_files=a.windows, data_file=a.data,
+                                       info_files=a.info)
     write_tsv(a.hits, hits)
+    if a.motif_table:
+        write_tsv(a.motif_table, motifs)
     write_tsv(a.out, table)
     print(table.to_string(index=False), file=sys.stderr)
 
@@ -377,7 +334,7 @@ def cmd_dashboard(a) -> None:
 def cmd_report(a) -> None:
     from deepmotif.report import write_report
 
-    write_report(a.out, _config(a), a.auroc, a.matches, a.motifs, a.jaspar, dashboards=a.dashboards,
+    write_report(a.out, _config(a), a.auroc, a.matches, a.motif_table, a.cwm, a.jaspar, dashboards=a.dashboards,
                  comparison_file=a.comparison, performance_figure=a.performance_figure,
                  groundtruth_files=a.groundtruth)
 
@@ -480,10 +437,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--arch", required=True)
     p.add_argument("--data", required=True)
     p.add_argument("--saliency", required=True)
-    p.add_argument("--interpret", default=None, help="interpret --methods-out file: one motif per method")
-    p.add_argument("--out", required=True, help="output MEME file, motif ids TF.arch.method")
-    p.add_argument("--windows", default=None, help="output .npz: each method's window starts (for the match "
-                   "stage's window_match_fraction)")
+    p.add_argument("--interpret", default=None, help="interpret --methods-out file: its methods' maps")
+    p.add_argument("--out", required=True, help="output MEME file of the discovered motifs (ids TF.arch.method.mN) "
+                   "and the class-optimised core (TF.arch.classopt)")
+    p.add_argument("--windows", default=None, help="output .npz: the paper's aggregate window of each method (for "
+                   "the match stage's window_match_fraction)")
+    p.add_argument("--info", default=None, help="output TSV: one row per motif (seqlets, support, mean attribution)")
+    p.add_argument("--cwm", default=None, help="output .npz: each motif's contribution-weighted matrix and seqlets")
     p.set_defaults(func=cmd_motifs)
 
     p = sub.add_parser("filter-motifs", help="first-layer filter PWMs of an interpret file, in MEME format")
@@ -506,8 +466,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--windows", nargs="*", default=None,
                    help="windows.npz files of one TF (motifs --windows): adds window_match_fraction")
     p.add_argument("--data", default=None, help="that TF's data.npz (with --windows)")
+    p.add_argument("--info", nargs="*", default=None, help="motif tables of the motifs stage (motifs --info)")
     p.add_argument("--hits", required=True, help="output: every Tomtom hit (TSV)")
-    p.add_argument("--out", required=True, help="output: motif_matches.tsv")
+    p.add_argument("--motif-table", default=None, help="output: one row per motif with its top 3 hits (motifs.tsv)")
+    p.add_argument("--out", required=True, help="output: motif_matches.tsv (one row per TF × architecture × method)")
     p.set_defaults(func=cmd_match)
 
     p = sub.add_parser("groundtruth", help="ground-truth benchmark of one TF with planted motifs: attribution "
@@ -518,7 +480,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--saliency", nargs="+", required=True, help="saliency.npz of every architecture")
     p.add_argument("--interpret", nargs="*", default=[], help="interpret.npz of every architecture")
     p.add_argument("--filters", nargs="*", default=None, help="filters.meme of the convolutional architectures")
-    p.add_argument("--matches", required=True, help="the TF's motif_matches.tsv")
+    p.add_argument("--matches", required=True, help="the TF's per-motif table (match --motif-table)")
     p.add_argument("--jaspar", required=True, help="MEME file of the JASPAR targets")
     p.add_argument("--attribution", required=True, help="output: attribution AUROC/AUPR per architecture × method")
     p.add_argument("--filter-table", dest="filter_table", required=True,
@@ -550,7 +512,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--auroc", required=True)
     p.add_argument("--matches", required=True)
-    p.add_argument("--motifs", nargs="+", required=True)
+    p.add_argument("--motif-table", required=True, help="results/tables/motifs.tsv (match --motif-table)")
+    p.add_argument("--cwm", nargs="*", default=[], help="cwm.npz files of the motifs stage (motifs --cwm)")
     p.add_argument("--jaspar", default=None, help="MEME file of the JASPAR targets (for match logos)")
     p.add_argument("--dashboards", nargs="*", default=None, help="dashboard PNGs (results/<TF>/dashboard.png)")
     p.add_argument("--comparison", default=None, help="model_comparison.tsv (deepmotif compare)")

@@ -14,7 +14,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from deepmotif.discover import DEFAULTS as DISCOVER_DEFAULTS
 from deepmotif.errors import InputError
+from deepmotif.trim import MIN_BITS, MIN_MEAN_BITS, TRIM_BITS
 
 DEFAULTS: dict = {
     "tfs": "config/tfs.tsv",
@@ -62,22 +64,32 @@ DEFAULTS: dict = {
                   "filters": {"threshold": 0.5, "min_sites": 10},
                   "deeplift": {"n_shuffles": 10, "batch_size": 64},
                   "ig": {"n_shuffles": 4, "n_steps": 32, "batch_size": 64}},
-    "motifs": {"width": 15, "max_shift": 2},
+    # width / max_shift: the Deep Motif Dashboard's one aggregate window per sequence (the paper's
+    # window_match_fraction); trim_bits / min_bits / min_mean_bits: motif hygiene (deepmotif.trim); discover:
+    # seqlets → motifs (deepmotif.discover, its DEFAULTS)
+    "motifs": {"width": 15, "max_shift": 2, "trim_bits": TRIM_BITS, "min_bits": MIN_BITS,
+               "min_mean_bits": MIN_MEAN_BITS,
+               "discover": {k: v for k, v in DISCOVER_DEFAULTS.items() if k != "trim_bits"}},
     # Ground-truth benchmark (deepmotif.groundtruth) of the TFs with planted motifs (synthetic sources):
     # attribution AUROC on planted positions, first-layer filter matches (Tomtom E < e_value), motif recovery.
     "groundtruth": {"enabled": False, "e_value": 0.1},
-    "match": {"backend": "memelite", "thresh": 0.5, "significance": 0.05, "tomtom_bin": None},
+    # dist / min_overlap: Tomtom's; max_target_ratio, complete_overlap, broad_family_size: the match rule that
+    # no long or empty matrix can game (deepmotif.match, measured in benchmarks/match_rules.py)
+    "match": {"backend": "memelite", "thresh": 0.5, "significance": 0.05, "tomtom_bin": None, "dist": "ed",
+              "min_overlap": 1, "max_target_ratio": 2.0, "complete_overlap": False, "broad_family_size": 50},
     # Scheduling only (read by the train/saliency rules' `resources:`, never by the deepmotif commands).
     "resources": {"gpu": "auto", "gpu_model": None, "gres": None, "slurm_extra": None,
                   "train": {"runtime": 240, "mem_mb": 16000}, "interpret": {"runtime": 60, "mem_mb": 8000}},
 }
 
-SHEET_COLUMNS = ("name", "source", "train", "test", "jaspar_id", "jaspar_name", "cell_line", "peaks",
-                 "peaks_checksum")
+SHEET_COLUMNS = ("name", "source", "train", "test", "jaspar_id", "jaspar_name", "jaspar_collection", "cell_line",
+                 "peaks", "peaks_checksum")
 FILE_SOURCES = ("deepbind", "deepmotif_fasta", "zeng", "fasta")
 # Sheet columns and `data` keys only the encode source reads (left out of the other sources' rule params, so
 # adding them did not rerun existing datasets).
 ENCODE_COLUMNS = ("peaks", "peaks_checksum")
+# Optional columns left out of a row's rule params while blank (adding them to a sheet reruns nothing).
+OPTIONAL_COLUMNS = (*ENCODE_COLUMNS, "jaspar_collection")
 ENCODE_DATA_KEYS = ("windows", "split", "deepbind_top", "holdout", "negatives", "background", "on_bad_peak_line")
 
 

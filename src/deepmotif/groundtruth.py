@@ -14,9 +14,9 @@ Three measures, each one row per TF × architecture (× method):
   whose best Tomtom hit in JASPAR (smallest p) has E < ``e_value`` (0.1) and is a planted motif
   (``filter_match_fraction``; its JASPAR family: ``filter_family_fraction``), and the share of planted motifs
   that are the best hit of at least one filter (``found_fraction`` / ``found_family_fraction``);
-* **motif recovery** (:func:`recovery_table`): per extraction method of the match stage, whether its
-  motif's best JASPAR hit is significant (q <= ``match.significance``) and one of the planted motifs
-  (``recovered``), or only of their families (``family_match``, reported, not counted).
+* **motif recovery** (:func:`recovery_table`): per extraction method, how many planted motifs come back as
+  distinct discovered motifs whose best JASPAR hit is significant (q <= ``match.significance``) and the
+  planted matrix itself (``n_found``), or only of their families (``found_family``, reported, not counted).
 
 The per-position score of each method (one number per base; the attribution at the observed base, as
 ``sum over bases of attribution x one-hot``):
@@ -63,8 +63,8 @@ ATTRIBUTION_COLUMNS = ["tf", "architecture", "method", "n_sequences", "auroc", "
 FILTER_COLUMNS = ["tf", "architecture", "n_filters", "n_significant", "significant_fraction",
                   "filter_match_fraction", "filter_family_fraction", "n_planted", "found_fraction",
                   "found_family_fraction", "found", "found_family"]
-RECOVERY_COLUMNS = ["tf", "architecture", "method", "motif_id", "best_id", "best_name", "q_value",
-                    "recovered", "family_match", "matched_motif", "n_planted"]
+RECOVERY_COLUMNS = ["tf", "architecture", "method", "n_motifs", "n_planted", "n_found", "found", "found_family",
+                    "recovered", "family_match"]
 
 
 def position_scores(method: str, maps: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
@@ -242,32 +242,39 @@ def summarise_filters(per_filter: pd.DataFrame, planted: list[tuple[Motif, froze
             "found_family": ",".join(found_family)}
 
 
-def recovery_table(matches: pd.DataFrame, planted: list[tuple[Motif, frozenset]],
+def recovery_table(motifs: pd.DataFrame, planted: list[tuple[Motif, frozenset]],
                    target_families: dict[str, frozenset], significance: float = 0.05) -> pd.DataFrame:
-    """Motif recovery of every extraction method from a motif-match table (``motif_matches.tsv``).
+    """Motif recovery of every extraction method from the match stage's per-motif table (``motifs.tsv``).
 
-    A method's motif is ``recovered`` when its best JASPAR hit has q <= ``significance`` and is one of the
-    planted matrices (any version) or carries a planted motif's name (for several planted motifs: any of
-    them). ``family_match`` only asks for a planted motif's TF family; it is reported but not counted, since
-    broad JASPAR families (YY1's "More than 3 adjacent zinc fingers" holds CTCF and ZNF354A, the usual best
-    hits of long, weak PWMs) make it too lenient. ``matched_motif`` names the planted motif. The
-    ``filters`` row is the match table's best filter.
+    Per TF × architecture × method (filter motifs ``filterN`` together as ``filters``): ``n_found`` planted
+    motifs are found as *distinct* discovered motifs, each the best JASPAR hit (q <= ``significance``) of at
+    least one of the method's motifs: one of the planted matrices (any version) or carrying a planted
+    motif's name (strict); ``found_family`` names the planted motifs whose TF family only is such a best hit
+    (reported, not counted: broad JASPAR families such as YY1's "More than 3 adjacent zinc fingers" hold
+    CTCF). ``recovered``: at least one planted motif found; ``n_motifs``: the method's informative motifs.
     """
-    missing = [c for c in ("tf", "architecture", "method", "motif_id", "best_id", "best_name", "q_value")
-               if c not in matches.columns]
+    missing = [c for c in ("tf", "architecture", "method", "motif_id", "status", "hit1_id", "hit1_name", "hit1_q")
+               if c not in motifs.columns]
     if missing:
-        raise InputError(f"motif-match table lacks column(s) {', '.join(missing)}", field="matches")
+        raise InputError(f"motif table lacks column(s) {', '.join(missing)}", field="matches")
+    table = motifs.assign(method=motifs["method"].astype(str).str.replace(r"^filter\d+$", "filters", regex=True))
     rows = []
-    for _, row in matches.iterrows():
-        best_id = row["best_id"] if isinstance(row["best_id"], str) else ""
-        significant = bool(best_id) and float(row["q_value"]) <= significance
-        exact, family = planted_hit(best_id, str(row["best_name"]), planted, target_families) if best_id \
-            else ("", "")
-        rows.append({"tf": row["tf"], "architecture": row["architecture"], "method": row["method"],
-                     "motif_id": row["motif_id"], "best_id": best_id, "best_name": row["best_name"],
-                     "q_value": row["q_value"], "recovered": significant and bool(exact),
-                     "family_match": significant and bool(family), "matched_motif": family if significant else "",
-                     "n_planted": len(planted)})
+    for (tf, arch, method), group in table.groupby(["tf", "architecture", "method"], sort=False):
+        found, family = [], []
+        matched = group[group["status"] == "matched"]
+        for _, row in matched.iterrows():
+            best_id = row["hit1_id"] if isinstance(row["hit1_id"], str) else ""
+            if not best_id or not float(row["hit1_q"]) <= significance:
+                continue
+            exact, fam = planted_hit(best_id, str(row["hit1_name"]), planted, target_families)
+            if exact and exact not in found:
+                found.append(exact)
+            if fam and not exact and fam not in family:
+                family.append(fam)
+        rows.append({"tf": tf, "architecture": arch, "method": method, "n_motifs": len(matched),
+                     "n_planted": len(planted), "n_found": len(found), "found": ",".join(found),
+                     "found_family": ",".join(f for f in family if f not in found), "recovered": bool(found),
+                     "family_match": bool(family)})
     return pd.DataFrame(rows, columns=RECOVERY_COLUMNS)
 
 
@@ -307,7 +314,7 @@ def groundtruth_tables(tf: str, data_file, saliency_files: list, interpret_files
     filter_files : list of path
         ``filters.meme`` of the convolutional architectures (ids ``TF.arch.filterN``).
     matches_file : path
-        The TF's ``motif_matches.tsv``.
+        The TF's per-motif table ``motifs.tsv`` (match stage).
     jaspar_file : path
         MEME file of the JASPAR collection.
     cfg : dict
@@ -370,7 +377,7 @@ def groundtruth_tables(tf: str, data_file, saliency_files: list, interpret_files
     try:
         matches = pd.read_csv(matches_file, sep="\t")
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise InputError(f"unreadable motif-match table ({err})", path=matches_file) from None
+        raise InputError(f"unreadable motif table ({err})", path=matches_file) from None
     try:
         recovery = recovery_table(matches, motifs, fams, float(m["significance"]))
     except InputError as err:

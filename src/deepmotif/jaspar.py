@@ -55,15 +55,34 @@ def families(release: str, tax_group: str = "vertebrates") -> dict[str, frozense
     return {m.matrix_id: frozenset(m.tf_family or ()) for m in _collection(release, tax_group)}
 
 
-def find_motif(release: str, jaspar_id: str | None = None, name: str | None = None) -> tuple[Motif, frozenset]:
+#: JASPAR collections a sheet row's ``jaspar_collection`` may name (blank = CORE)
+COLLECTIONS = ("CORE", "UNVALIDATED", "CNE", "PHYLOFACTS", "SPLICE", "POLII", "FAM", "PBM", "PBM_HOMEO",
+               "PBM_HLH")
+
+
+def _by_name(release: str, name: str, collection: str) -> list:
+    """Matrices named ``name`` (case-insensitive) in ``collection``: the vertebrate CORE set first, then
+    pyjaspar's name search over every taxonomic group."""
+    hits = [m for m in _collection(release, "vertebrates") if m.name.upper() == name.upper()] \
+        if collection == "CORE" else []
+    return hits or [m for m in _db(release).fetch_motifs_by_name(name) or [] if m.collection == collection]
+
+
+def find_motif(release: str, jaspar_id: str | None = None, name: str | None = None,
+               collection: str = "CORE") -> tuple[Motif, frozenset]:
     """Look up one motif by matrix ID (``MA0035.5``, or ``MA0035`` for the release's latest version) or,
-    failing an ID, by TF name (case-insensitive). Returns the motif and its TF families.
+    failing an ID, by TF name (case-insensitive) in one JASPAR ``collection`` (default CORE). Returns the
+    motif and its TF families.
 
     Raises
     ------
     InputError
-        When no motif of that ID or name exists in the release.
+        When no motif of that ID or name exists in the release and collection (the message names the other
+        collections that hold one, e.g. a TF whose only matrix is UNVALIDATED).
     """
+    if collection not in COLLECTIONS:
+        raise InputError(f"unknown JASPAR collection {collection!r}; choose one of {', '.join(COLLECTIONS)}",
+                         field="jaspar_collection")
     db = _db(release)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -71,11 +90,17 @@ def find_motif(release: str, jaspar_id: str | None = None, name: str | None = No
             jm = db.fetch_motif_by_id(jaspar_id)
             if jm is None:
                 raise InputError(f"JASPAR ID {jaspar_id!r} is not in {release}", field="jaspar_id")
+            if jm.collection != collection:
+                raise InputError(f"JASPAR ID {jaspar_id!r} is in collection {jm.collection}, not {collection}; "
+                                 f"set the row's jaspar_collection to {jm.collection} to use it",
+                                 field="jaspar_id")
         elif name:
-            hits = [m for m in _collection(release, "vertebrates") if m.name.upper() == name.upper()]
-            hits = hits or list(db.fetch_motifs_by_name(name) or [])
+            hits = _by_name(release, name, collection)
             if not hits:
-                raise InputError(f"no JASPAR motif named {name!r} in {release}", field="jaspar_name")
+                elsewhere = sorted({f"{m.matrix_id} in {m.collection}" for m in db.fetch_motifs_by_name(name) or []})
+                also = f" (only {', '.join(elsewhere)}: set jaspar_collection to use it)" if elsewhere else ""
+                raise InputError(f"no JASPAR motif named {name!r} in collection {collection} of {release}{also}",
+                                 field="jaspar_name")
             jm = sorted(hits, key=lambda m: (m.base_id, m.version))[-1]
         else:
             raise InputError("give a JASPAR ID or a TF name", field="jaspar_id")
@@ -87,8 +112,8 @@ def split_list(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def find_motifs(release: str, jaspar_ids: str | None = None, names: str | None = None
-                ) -> list[tuple[Motif, frozenset]]:
+def find_motifs(release: str, jaspar_ids: str | None = None, names: str | None = None,
+                collection: str = "CORE") -> list[tuple[Motif, frozenset]]:
     """Several motifs (the ``synthetic_multi`` source): ``jaspar_ids`` or, failing IDs, ``names`` as
     comma-separated lists (``"Arid3a,CEBPB,FOSL1"``), each looked up as :func:`find_motif` does, in order.
 
@@ -101,7 +126,8 @@ def find_motifs(release: str, jaspar_ids: str | None = None, names: str | None =
     items, key = (split_list(jaspar_ids), "id") if split_list(jaspar_ids) else (split_list(names), "name")
     if not items:
         raise InputError("give JASPAR IDs or TF names (comma-separated)", field="jaspar_id")
-    out = [find_motif(release, item, None) if key == "id" else find_motif(release, None, item) for item in items]
+    out = [find_motif(release, item, None, collection) if key == "id" else find_motif(release, None, item, collection)
+           for item in items]
     ids = [m.id for m, _ in out]
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:
@@ -109,10 +135,47 @@ def find_motifs(release: str, jaspar_ids: str | None = None, names: str | None =
     return out
 
 
-def row_motifs(release: str, row: dict) -> list[Motif]:
-    """The JASPAR motif(s) of a sheet row: the list of a ``synthetic_multi`` row (:func:`find_motifs`), else
-    the one motif of ``jaspar_id`` / ``jaspar_name`` (:func:`find_motif`)."""
+def row_collection(row: dict) -> str:
+    """The JASPAR collection of a sheet row's motif(s): its ``jaspar_collection`` cell, CORE when blank."""
+    return (row.get("jaspar_collection") or "").strip().upper() or "CORE"
+
+
+def row_known_motifs(release: str, row: dict) -> list[tuple[Motif, frozenset]]:
+    """The known JASPAR motif(s) of a sheet row with their TF families, in the row's collection
+    (:func:`row_collection`): the list of a ``synthetic_multi`` row (:func:`find_motifs`), else the one motif
+    of ``jaspar_id`` / ``jaspar_name`` (:func:`find_motif`). ``[]`` means *no known motif*: a real-data row
+    with neither column set, or whose TF name has no matrix in the collection (warned: its tables then say
+    "no known motif" instead of scoring against a wrong matrix). A motif outside CORE is warned about too
+    (it is added to the Tomtom targets, which are the CORE collection).
+
+    Raises
+    ------
+    InputError
+        For a synthetic row whose motif cannot be found (nothing to plant), an ID that is not in the
+        release or collection, and a malformed list.
+    """
     ids, names = row.get("jaspar_id") or None, row.get("jaspar_name") or None
+    collection = row_collection(row)
+    synthetic = row.get("source") in ("synthetic", "synthetic_multi")
+    if not (ids or names) and not synthetic:
+        return []
     if row.get("source") == "synthetic_multi":
-        return [m for m, _ in find_motifs(release, ids, names)]
-    return [find_motif(release, ids, names)[0]]
+        found = find_motifs(release, ids, names, collection)
+    else:
+        try:
+            found = [find_motif(release, ids, names, collection)]
+        except InputError as err:
+            if synthetic or ids or err.field != "jaspar_name":
+                raise
+            warnings.warn(f"TF {row.get('name', '')}: {err.message}; reported as 'no known motif'", stacklevel=2)
+            return []
+    if collection != "CORE":
+        warnings.warn(f"TF {row.get('name', '')}: motif {', '.join(m.id for m, _ in found)} is from JASPAR "
+                      f"collection {collection}, not CORE (less curated); it is added to the Tomtom targets",
+                      stacklevel=2)
+    return found
+
+
+def row_motifs(release: str, row: dict) -> list[Motif]:
+    """The known JASPAR motif(s) of a sheet row (:func:`row_known_motifs` without the families)."""
+    return [m for m, _ in row_known_motifs(release, row)]

@@ -337,3 +337,202 @@ def window_match_fractions(windows: dict[str, tuple[np.ndarray, np.ndarray]], wi
     matched = hits.loc[hits["Target_ID"] == target.id, "Query_ID"].str.split(".").str[0].value_counts()
     return {key: (float(matched.get(f"set{n}", 0)) / sizes[key] if sizes[key] else 0.0)
             for n, key in enumerate(windows)}
+
+
+# ------------------------------------------------------------------------------------ the motifs stage
+
+#: the per-position views a motif is taken from, in the order of motifs.meme and of the match table's rows
+#: (class optimisation has no per-sequence map: its one optimised input is trimmed and matched as it is)
+MAP_METHODS = ("saliency", "temporal_fwd", "temporal_bwd", "ism", "deeplift", "ig", "convact")
+MOTIF_METHODS = (*MAP_METHODS, "classopt")
+
+#: columns of the per-architecture motif table (motifs.tsv) the motifs stage writes
+INFO_COLUMNS = ["motif_id", "tf", "architecture", "method", "motif_rank", "n_seqlets", "support",
+                "mean_attribution", "width"]
+
+
+def on_observed_base(scores: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """(N, L) per-position scores → (N, 4, L) map holding each score at the observed base (0 at an N)."""
+    return (np.asarray(X, dtype=np.float32) * np.asarray(scores, dtype=np.float32)[:, None, :])
+
+
+def temporal_rises(forward: np.ndarray, backward: np.ndarray, empty: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Per-position rise of the temporal output scores: how much the prefix score grows when base j is
+    added on the right (forward) and the suffix score when base j is added on the left (backward).
+
+    Parameters
+    ----------
+    forward, backward : numpy.ndarray
+        (N, L) scores of the prefixes ``X[:, :, :j + 1]`` and suffixes ``X[:, :, j:]``
+        (:func:`deepmotif.interpret.temporal.temporal_scores`).
+    empty : float
+        Score of the empty prefix / suffix (default 0.5, no evidence either way).
+
+    Returns
+    -------
+    (N, L) forward rise ``forward[:, j] - forward[:, j - 1]`` and backward rise ``backward[:, j] -
+    backward[:, j + 1]``; summed over a window they are :func:`temporal_windows`' rises.
+    """
+    fwd = np.asarray(forward, dtype=np.float64)
+    bwd = np.asarray(backward, dtype=np.float64)
+    pad = np.full((len(fwd), 1), float(empty))
+    return (np.diff(np.concatenate([pad, fwd], axis=1), axis=1),
+            -np.diff(np.concatenate([bwd, pad], axis=1), axis=1))
+
+
+def window_map(starts: np.ndarray, width: int, length: int) -> np.ndarray:
+    """(N,) window starts → (N, L) indicator of each sequence's window (columns outside the sequence dropped)."""
+    cols = np.arange(length)[None, :]
+    s = np.asarray(starts, dtype=np.int64)[:, None]
+    return ((cols >= s) & (cols < s + width)).astype(np.float32)
+
+
+def method_maps(X: np.ndarray, saliency_map: np.ndarray, extra: dict) -> dict[str, np.ndarray]:
+    """Every per-position view of one model's explained sequences as an (N, 4, L) map, by method.
+
+    ``saliency_map`` is the saliency stage's map; ``extra`` the arrays of ``interpret.npz`` (temporal
+    scores, ISM, DeepLIFT-SHAP, IG, conv activation windows), each present only when its method ran.
+    Temporal scores become their per-position rise (:func:`temporal_rises`), ISM its observed-base
+    importance (:func:`ism_importance`), conv activation windows an indicator of each sequence's most
+    activating window; per-position scores sit at the observed base (:func:`on_observed_base`).
+    """
+    maps = {"saliency": np.asarray(saliency_map, dtype=np.float32)}
+    if "temporal_forward" in extra:
+        fwd, bwd = temporal_rises(extra["temporal_forward"], extra["temporal_backward"])
+        maps["temporal_fwd"], maps["temporal_bwd"] = on_observed_base(fwd, X), on_observed_base(bwd, X)
+    if "ism" in extra:
+        maps["ism"] = ism_importance(extra["ism"], X)
+    for method in ("deeplift", "ig"):
+        if method in extra:
+            maps[method] = np.asarray(extra[method], dtype=np.float32)
+    if "convact_start" in extra:
+        maps["convact"] = on_observed_base(window_map(extra["convact_start"], int(extra["convact_kernel"]),
+                                                      X.shape[2]), X)
+    return {m: maps[m] for m in MAP_METHODS if m in maps}
+
+
+def paper_windows(X: np.ndarray, attr: np.ndarray, extra: dict, width: int) -> dict[str, np.ndarray]:
+    """Window starts (before alignment) of the Deep Motif Dashboard's procedure, per sequence-specific
+    method: the strongest width-``width`` window of each map, the steepest rise of the temporal scores
+    (:func:`temporal_windows`), the most activating conv window re-centred to ``width``."""
+    starts = {"saliency": best_windows(attr, width)}
+    if "temporal_forward" in extra:
+        starts["temporal_fwd"], starts["temporal_bwd"] = temporal_windows(
+            extra["temporal_forward"], extra["temporal_backward"], width)
+    if "ism" in extra:
+        starts["ism"] = best_windows(ism_importance(extra["ism"], X), width)
+    for method in ("deeplift", "ig"):
+        if method in extra:
+            starts[method] = best_windows(extra[method], width)
+    if "convact_start" in extra:
+        starts["convact"] = recentre(extra["convact_start"], int(extra["convact_kernel"]), width, X.shape[2])
+    return {m: starts[m] for m in MAP_METHODS if m in starts}
+
+
+def load_explained(data_file, saliency_file, interpret_file=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """The sequences an interpret job explained and its maps: (index, X of those sequences, saliency map,
+    the arrays of ``interpret.npz`` or {}). Raises :class:`InputError` when the two files explain
+    different sequences."""
+    from deepmotif.data.prepare import load_split
+    from deepmotif.errors import InputError
+
+    X, _ = load_split(data_file, "test")
+    with np.load(saliency_file) as sal:
+        idx, attr = sal["index"], sal["saliency"]
+    extra = {}
+    if interpret_file:
+        with np.load(interpret_file) as z:
+            if not np.array_equal(z["index"], idx):
+                raise InputError("interpret file and saliency file explain different sequences", path=interpret_file)
+            extra = {k: z[k] for k in z.files}
+    return idx, X[idx], attr, extra
+
+
+def extract_motifs(tf: str, arch: str, X: np.ndarray, attr: np.ndarray, extra: dict, settings: dict
+                   ) -> tuple[list[Motif], dict[str, np.ndarray], "pd.DataFrame", dict[str, np.ndarray]]:
+    """Every motif one model's maps hold: discovered motifs of each per-position view, the class-optimised
+    input's core, and the paper's aggregate windows.
+
+    Parameters
+    ----------
+    tf, arch : str
+        Names in the motif ids (``TF.arch.method.mN`` for the N-th discovered motif of a view, 1 = most
+        seqlets; ``TF.arch.classopt`` for class optimisation).
+    X, attr, extra : numpy.ndarray, numpy.ndarray, dict
+        The explained sequences, their saliency map and the arrays of ``interpret.npz``
+        (:func:`load_explained`).
+    settings : dict
+        The ``motifs`` config section (``width``, ``max_shift``, ``trim_bits``, ``discover``).
+
+    Returns
+    -------
+    motifs : list of Motif
+        Trimmed PFMs (``nsites`` = seqlets) in :data:`MOTIF_METHODS` order.
+    windows : dict
+        The paper's aggregate motif per sequence-specific view (``{method}_start`` / ``_aligned`` /
+        ``_strand`` / ``_pwm``, ``methods``, ``width``), for the match stage's ``window_match_fraction``.
+    info : pandas.DataFrame
+        One row per motif, columns :data:`INFO_COLUMNS`; a view with no motif has one row of id
+        ``TF.arch.method`` with ``motif_rank`` and ``n_seqlets`` 0.
+    cwms : dict
+        ``ids`` and, per motif ``i``, ``cwm_i`` (its contribution-weighted matrix) and ``seqlets_i``
+        (sequence, start, strand rows; sequences as rows of ``X``).
+    """
+    import pandas as pd
+
+    from deepmotif.discover import discover, to_motifs
+    from deepmotif.trim import trim
+
+    width, max_shift = int(settings["width"]), int(settings["max_shift"])
+    params = {**settings["discover"], "trim_bits": float(settings["trim_bits"])}
+    motifs, rows, cwms = [], [], {}
+    for method, view in method_maps(X, attr, extra).items():
+        found = discover(X, view, **params)
+        if not found:  # the view holds no motif: one info row says so (the match table keeps its row)
+            rows.append({"motif_id": f"{tf}.{arch}.{method}", "tf": tf, "architecture": arch, "method": method,
+                         "motif_rank": 0, "n_seqlets": 0, "support": 0.0, "mean_attribution": np.nan, "width": 0})
+        for rank, (motif, d) in enumerate(zip(to_motifs(found, f"{tf}.{arch}.{method}", tf), found), start=1):
+            cwms[f"cwm_{len(motifs)}"], cwms[f"seqlets_{len(motifs)}"] = d.cwm, d.seqlets
+            motifs.append(motif)
+            rows.append({"motif_id": motif.id, "tf": tf, "architecture": arch, "method": method,
+                         "motif_rank": rank, "n_seqlets": d.n_seqlets, "support": d.support,
+                         "mean_attribution": d.mean_attribution, "width": motif.width})
+    if "classopt_pwm" in extra:
+        pwm = extra["classopt_pwm"]
+        off = informative_offset(pwm, width)
+        core = trim(Motif(id=f"{tf}.{arch}.classopt", name=tf, pwm=pwm[:, off:off + width].copy()),
+                    float(settings["trim_bits"]))
+        if core is not None:
+            cwms[f"cwm_{len(motifs)}"], cwms[f"seqlets_{len(motifs)}"] = core.pwm, np.zeros((0, 3), np.int64)
+            motifs.append(core)
+            rows.append({"motif_id": core.id, "tf": tf, "architecture": arch, "method": "classopt",
+                         "motif_rank": 1, "n_seqlets": 0, "support": np.nan, "mean_attribution": np.nan,
+                         "width": core.width})
+    cwms["ids"] = np.asarray([m.id for m in motifs], dtype=str)
+    windows = {"width": np.asarray(width), "tf": np.asarray(tf), "arch": np.asarray(arch)}
+    starts = paper_windows(X, attr, extra, width)
+    for method, s in starts.items():
+        motif, aligned, strands = window_motif(X, s, width, max_shift=max_shift)
+        windows.update({f"{method}_start": s, f"{method}_aligned": aligned, f"{method}_strand": strands,
+                        f"{method}_pwm": motif.pwm})
+    windows["methods"] = np.asarray(list(starts), dtype=str)
+    return motifs, windows, pd.DataFrame(rows, columns=INFO_COLUMNS), cwms
+
+
+def write_motifs(tf: str, arch: str, data_file, saliency_file, interpret_file, settings: dict, out,
+                 windows_out=None, info_out=None, cwm_out=None) -> list[Motif]:
+    """The motifs stage of one TF × architecture: :func:`extract_motifs` of its interpret outputs, written
+    atomically (MEME file ``out``; optional ``windows.npz``, motif table TSV and CWM ``.npz``)."""
+    from deepmotif.io_utils import atomic_path, write_tsv
+    from deepmotif.memeio import write_meme
+
+    idx, X, attr, extra = load_explained(data_file, saliency_file, interpret_file)
+    motifs, windows, info, cwms = extract_motifs(tf, arch, X, attr, extra, settings)
+    write_meme(out, motifs)
+    for path, arrays in ((windows_out, {"index": idx, **windows}), (cwm_out, {"index": idx, **cwms})):
+        if path:
+            with atomic_path(path, suffix=".npz") as tmp:
+                np.savez_compressed(tmp, **arrays)
+    if info_out:
+        write_tsv(info_out, info)
+    return motifs

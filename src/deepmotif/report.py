@@ -67,8 +67,11 @@ def _letter_path(letter: str):
     return _LETTER_PATHS[letter]
 
 
-def draw_logo(ax, pwm, title: str = "", title_color: str = "black", xticks: bool = False) -> None:
-    """Information-content logo of a (4, w) probability matrix on ``ax``, 0-2 bits.
+def draw_logo(ax, pwm, title: str = "", title_color: str = "black", xticks: bool = False,
+              signed: bool = False) -> None:
+    """Information-content logo of a (4, w) probability matrix on ``ax``, 0-2 bits; with ``signed`` the
+    matrix is drawn as letter heights as they are (a contribution-weighted matrix, CWM: positive letters
+    stacked up from 0, negative ones down).
 
     Glyphs as logomaker draws them with its defaults (bold sans letters stretched to fill their box, at most
     as wide as an 'E'; the tallest letter on top; the "classic" colours), all letters of one colour joined
@@ -78,22 +81,24 @@ def draw_logo(ax, pwm, title: str = "", title_color: str = "black", xticks: bool
     from matplotlib.path import Path as MplPath
     from matplotlib.transforms import Affine2D
 
-    heights = information_heights(pwm)
+    heights = np.asarray(pwm, dtype=np.float64) if signed else information_heights(pwm)
     pieces: dict[str, list] = {b: [] for b in "ACGT"}
     for j in range(heights.shape[1]):
-        floor = 0.0
-        for b in np.argsort(heights[:, j], kind="stable"):
+        floors = {1: 0.0, -1: 0.0}
+        for b in np.argsort(np.abs(heights[:, j]), kind="stable"):
             h = heights[b, j]
-            if h <= 1e-6:
+            if abs(h) <= 1e-6 * (1 if not signed else max(float(np.abs(heights).max()), 1e-12)):
                 continue
+            sign = 1 if h > 0 else -1
             letter = "ACGT"[b]
             path, box, e_width = _letter_path(letter)
             stretch = min(1.0 / box.width, 1.0 / e_width)
             shift = (1.0 - stretch * box.width) / 2
-            t = (Affine2D().translate(-box.xmin, -box.ymin).scale(stretch, h / box.height)
-                 .translate(j - 0.5 + shift, floor))
+            base = floors[sign] if sign > 0 else floors[sign] - abs(h)
+            t = (Affine2D().translate(-box.xmin, -box.ymin).scale(stretch, abs(h) / box.height)
+                 .translate(j - 0.5 + shift, base))
             pieces[letter].append(t.transform_path(path))
-            floor += h
+            floors[sign] += sign * abs(h)
     for letter, paths in pieces.items():
         if paths:
             # add_artist, not add_patch: the limits are set below, and data limits of the letters' Bézier
@@ -101,8 +106,14 @@ def draw_logo(ax, pwm, title: str = "", title_color: str = "black", xticks: bool
             ax.add_artist(PathPatch(MplPath.make_compound_path(*paths), facecolor=LOGO_COLORS[letter],
                                     edgecolor="none", lw=0, transform=ax.transData))
     ax.set_xlim(-0.5, heights.shape[1] - 0.5)
-    ax.set_ylim(0, 2)
-    ax.set_yticks([0, 1, 2])
+    if signed:
+        low = min(0.0, float(np.where(heights < 0, heights, 0).sum(axis=0).min()))
+        high = max(float(np.where(heights > 0, heights, 0).sum(axis=0).max()), 1e-12)
+        ax.set_ylim(low, high)
+        ax.axhline(0, color="gray", lw=0.5)
+    else:
+        ax.set_ylim(0, 2)
+        ax.set_yticks([0, 1, 2])
     ax.tick_params(labelsize=6, length=2)
     if not xticks:
         ax.set_xticks([])
@@ -111,12 +122,13 @@ def draw_logo(ax, pwm, title: str = "", title_color: str = "black", xticks: bool
     ax.set_title(title, fontsize=7, color=title_color, loc="left")
 
 
-def logo_png(pwm, title: str = "", height: float = 1.4) -> bytes:
-    """Information-content sequence logo of a (4, w) probability matrix, as PNG bytes (logomaker)."""
+def logo_png(pwm, title: str = "", height: float = 1.4, signed: bool = False) -> bytes:
+    """Information-content sequence logo of a (4, w) probability matrix, or with ``signed`` the letter
+    heights of a contribution-weighted matrix (:func:`draw_logo`), as PNG bytes."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(max(2.0, 0.32 * np.asarray(pwm).shape[1]), height))
-    draw_logo(ax, pwm)
-    ax.set_ylabel("bits", fontsize=7)
+    draw_logo(ax, pwm, signed=signed)
+    ax.set_ylabel("contribution" if signed else "bits", fontsize=7)
     ax.set_title(title, fontsize=8)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
@@ -368,7 +380,7 @@ def _groundtruth_html(files) -> str:
              "method's per-base score for the planted bases, mean over the explained positive test sequences "
              "(Koo &amp; Ploenzke 2021). Filters: share of first-layer filters whose best JASPAR hit (E &lt; "
              "<code>groundtruth.e_value</code>) is a planted motif, and share of planted motifs found. Recovery: "
-             "the method's motif's best hit is significant and a planted motif or its family.</p>"]
+             "planted motifs that are the significant best hit of one of the method's discovered motifs.</p>"]
     fmt = {"float_format": lambda v: f"{v:.3g}", "na_rep": ""}
     for f in map(Path, files):
         table = pd.read_csv(f, sep="\t", keep_default_na=False, na_values=[""])
@@ -377,40 +389,62 @@ def _groundtruth_html(files) -> str:
             pivot = table.pivot_table(index=["tf", "method"], columns="architecture", values="auroc", sort=False)
             parts.append("<h3>Attribution AUROC (TF × method, columns: architecture)</h3>" + pivot.round(3).to_html())
         if name == "recovery" and len(table):
-            summary = table.groupby(["architecture", "method"], sort=False)["recovered"].agg(["sum", "count"])
-            summary["recovered"] = summary["sum"].astype(int).astype(str) + "/" + summary["count"].astype(str)
-            parts.append("<h3>Motifs recovered (TFs)</h3>" + summary[["recovered"]].unstack(0).to_html())
+            summary = table.groupby(["architecture", "method"], sort=False)[["n_found", "n_planted"]].sum()
+            summary["recovered"] = summary["n_found"].astype(int).astype(str) + "/" + summary["n_planted"].astype(str)
+            parts.append("<h3>Planted motifs found as distinct discovered motifs</h3>"
+                         + summary[["recovered"]].unstack(0).to_html())
         parts.append(f"<h3>{html.escape(f.name)}</h3><div style='overflow-x:auto'>{table.to_html(index=False, **fmt)}"
                      "</div>")
     return "".join(parts)
 
 
+def read_cwms(cwm_files: list[str | Path]) -> dict[str, np.ndarray]:
+    """Motif id → contribution-weighted matrix, from the motifs stage's ``cwm.npz`` files."""
+    out = {}
+    for f in cwm_files:
+        with np.load(f) as z:
+            out.update({str(i): z[f"cwm_{k}"] for k, i in enumerate(z["ids"])})
+    return out
+
+
+def _discovered_html(motif_table: pd.DataFrame, cwms: dict[str, np.ndarray], targets: dict) -> str:
+    """One line per discovered motif with a matched core: its CWM logo, its support, and the logo of its
+    best JASPAR hit (green title: the TF's own matrix or family among the top 3)."""
+    target_logos: dict[tuple[str, str], bytes] = {}
+    parts = []
+    for row in motif_table[motif_table["status"] == "matched"].to_dict("records"):
+        support = "" if pd.isna(row.get("support")) else f", {int(row['n_seqlets'])} seqlets in {row['support']:.0%} of sequences"
+        matrix = cwms.get(row["motif_id"])
+        cells = [_img(logo_png(matrix, f"{row['motif_id']} (CWM{support})", signed=matrix is not None and
+                               row["method"] != "classopt"), row["motif_id"])] if matrix is not None else []
+        best = targets.get(row["hit1_id"]) if isinstance(row["hit1_id"], str) else None
+        if best is not None:
+            verdict = "own matrix" if row["recovered"] else "family" if row["family_recovered"] else "other"
+            title = f"best match {best.id} {best.name} (q={row['hit1_q']:.2g}; top 3: {verdict})"
+            if (best.id, title) not in target_logos:
+                target_logos[(best.id, title)] = logo_png(best.pwm, title)
+            cells.append(_img(target_logos[(best.id, title)], best.id))
+        parts.append("<div class='pair'>" + "".join(cells) + "</div>")
+    return "".join(parts) or "<p>none</p>"
+
+
 def write_report(out: str | Path, cfg: dict, auroc_file: str | Path, matches_file: str | Path,
-                 motif_files: list[str | Path], jaspar_file: str | Path | None = None,
+                 motif_table_file: str | Path, cwm_files: list[str | Path], jaspar_file: str | Path | None = None,
                  dashboards: list[str | Path] | None = None, comparison_file: str | Path | None = None,
                  performance_figure: str | Path | None = None,
                  groundtruth_files: list[str | Path] | None = None) -> None:
     """Write a self-contained HTML report: AUROC and motif-match tables, the dashboard figure of every TF,
-    logos of each extracted motif and its best match, run parameters and software versions. Images are
-    embedded as base64 data URIs (the page needs no other file and no network). ``comparison_file``
-    (``model_comparison.tsv``) and ``performance_figure`` (a PNG of test AUROC per architecture) add a
-    model-comparison section; ``groundtruth_files`` (the ``groundtruth_*.tsv`` tables) a ground-truth section."""
+    each discovered motif's CWM logo with its support and best match, run parameters and software versions.
+    Images are embedded as base64 data URIs (the page needs no other file and no network).
+    ``comparison_file`` (``model_comparison.tsv``) and ``performance_figure`` (a PNG of test AUROC per
+    architecture) add a model-comparison section; ``groundtruth_files`` (the ``groundtruth_*.tsv`` tables) a
+    ground-truth section."""
     auroc = pd.read_csv(auroc_file, sep="\t")
     matches = pd.read_csv(matches_file, sep="\t")
     pivot = auroc.pivot_table(index="tf", columns="architecture", values="test_auroc")
     targets = {m.id: m for m in read_meme(jaspar_file)} if jaspar_file else {}
-    target_logos: dict[tuple[str, str], bytes] = {}
-    logos = []
-    for motif in (m for f in motif_files for m in read_meme(f)):
-        row = matches[matches["motif_id"] == motif.id]
-        cells = [_img(logo_png(motif.pwm, motif.id), motif.id)]
-        if len(row) and row.iloc[0]["best_id"] in targets:
-            best = targets[row.iloc[0]["best_id"]]
-            title = f"best match {best.id} {best.name} (q={row.iloc[0]['q_value']:.2g})"
-            if (best.id, title) not in target_logos:
-                target_logos[(best.id, title)] = logo_png(best.pwm, title)
-            cells.append(_img(target_logos[(best.id, title)], best.id))
-        logos.append("<div class='pair'>" + "".join(cells) + "</div>")
+    motif_table = pd.read_csv(motif_table_file, sep="\t")
+    discovered = _discovered_html(motif_table, read_cwms(cwm_files), targets)
     figures = []
     for f in map(Path, dashboards or []):
         tf = f.parent.name
@@ -436,7 +470,7 @@ td,th{{border:1px solid #ccc;padding:3px 6px}} .pair img{{margin-right:1em}}</st
 {_groundtruth_html(groundtruth_files)}
 <h2>Motif matches</h2><div style="overflow-x:auto">{match_html}</div>
 <h2>Dashboards</h2>{''.join(figures) or '<p>none</p>'}
-<h2>Extracted motifs and their best JASPAR match</h2>{''.join(logos)}
+<h2>Discovered motifs (CWM), their support and best JASPAR match</h2>{discovered}
 <h2>Run parameters</h2><pre>{html.escape(json.dumps(cfg, indent=2, default=str))}</pre>
 <h2>Software</h2>{versions.to_html(index=False)}
 {IMAGE_CHECK}

@@ -9,7 +9,7 @@ from snakemake.utils import validate
 
 from deepmotif.config import (
     DEFAULTS,
-    ENCODE_COLUMNS,
+    OPTIONAL_COLUMNS,
     ENCODE_DATA_KEYS,
     architecture_base,
     check_architectures,
@@ -89,10 +89,10 @@ def name_pattern(names):
 
 
 def tf_row(wildcards):
-    """The TF's sheet row, as a param: editing one row reruns that TF only. Blank encode-only columns are
-    left out, so adding them to the sheet format reran no existing TF."""
+    """The TF's sheet row, as a param: editing one row reruns that TF only. Blank optional columns
+    (encode-only, jaspar_collection) are left out, so adding them to the sheet format reran no existing TF."""
     row = SHEET.set_index("name").loc[wildcards.tf].to_dict()
-    for col in ENCODE_COLUMNS:
+    for col in OPTIONAL_COLUMNS:
         if not row.get(col):
             row.pop(col, None)
     return json.dumps(row, sort_keys=True)

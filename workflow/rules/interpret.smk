@@ -56,7 +56,7 @@ rule groundtruth:
         saliency=expand("results/{{tf}}/{arch}/saliency.npz", arch=ARCHS),
         methods=expand("results/{{tf}}/{arch}/interpret.npz", arch=ARCHS),
         filters=expand("results/{{tf}}/{arch}/filters.meme", arch=FILTER_ARCHS),
-        matches="results/{tf}/motif_matches.tsv",
+        matches="results/{tf}/motifs.tsv",
         jaspar=JASPAR_DB,
     output:
         attribution="results/{tf}/groundtruth_attribution.tsv",
@@ -69,7 +69,7 @@ rule groundtruth:
     conda:
         "../../envs/deepmotif.yaml"
     params:
-        settings=settings("jaspar", "match", "groundtruth"),
+        settings=settings("jaspar", "match", "motifs", "groundtruth"),
     shell:
         "deepmotif groundtruth --set {params.settings:q} --tf {wildcards.tf:q} --data {input.data}"
         " --saliency {input.saliency} --interpret {input.methods} --filters {input.filters}"

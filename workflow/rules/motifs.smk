@@ -1,6 +1,9 @@
-# Motifs stage: every method's view → one PWM per method (ids TF.arch.method) in MEME format, plus each
-# method's window starts (windows.npz, for the match stage's per-sequence measure); first-layer filter
-# PWMs of the convolutional architectures go to their own MEME file (ids TF.arch.filterN).
+# Motifs stage: every per-position view (saliency, temporal rise, ISM, DeepLIFT-SHAP, IG, conv activation) →
+# its discovered motifs (seqlets clustered into 0…K motifs, ids TF.arch.method.mN, trimmed PFMs in MEME
+# format; motifs.tsv: seqlets, support, mean attribution; cwm.npz: contribution-weighted matrices), the
+# class-optimised input's core (TF.arch.classopt), and the paper's one aggregate window per view
+# (windows.npz, for the match stage's window_match_fraction). First-layer filter PWMs of the
+# convolutional architectures go to their own MEME file (ids TF.arch.filterN).
 
 
 rule motifs:
@@ -11,6 +14,8 @@ rule motifs:
     output:
         meme="results/{tf}/{arch}/motifs.meme",
         windows="results/{tf}/{arch}/windows.npz",
+        info="results/{tf}/{arch}/motifs.tsv",
+        cwm="results/{tf}/{arch}/cwm.npz",
     log:
         "logs/motifs/{tf}_{arch}.log",
     conda:
@@ -20,7 +25,8 @@ rule motifs:
     shell:
         "deepmotif motifs --set {params.settings:q} --tf {wildcards.tf:q} --arch {wildcards.arch}"
         " --data {input.data} --saliency {input.saliency} --interpret {input.methods}"
-        " --out {output.meme} --windows {output.windows} 2> {log}"
+        " --out {output.meme} --windows {output.windows} --info {output.info} --cwm {output.cwm}"
+        " 2> {log}"
 
 
 rule filter_motifs:

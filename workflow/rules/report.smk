@@ -1,5 +1,5 @@
 # Report stage: one dashboard figure per TF, and one self-contained HTML page with tables, dashboards and
-# motif logos.
+# each discovered motif's CWM logo beside its best JASPAR match.
 
 
 rule dashboard:
@@ -44,7 +44,8 @@ rule html_report:
         comparison="results/tables/model_comparison.tsv",
         performance="results/figures/test_auroc.png",
         matches="results/tables/motif_matches.tsv",
-        motifs=expand("results/{tf}/{arch}/motifs.meme", tf=TFS, arch=ARCHS),
+        motifs="results/tables/motifs.tsv",
+        cwm=expand("results/{tf}/{arch}/cwm.npz", tf=TFS, arch=ARCHS),
         dashboards=expand("results/{tf}/dashboard.png", tf=TFS),
         jaspar=JASPAR_DB,
         groundtruth=GROUNDTRUTH_TABLES,
@@ -60,7 +61,7 @@ rule html_report:
         ),
     shell:
         "deepmotif report --set {params.settings:q} --auroc {input.auroc} --matches {input.matches}"
-        " --motifs {input.motifs} --dashboards {input.dashboards} --jaspar {input.jaspar}"
+        " --motif-table {input.motifs} --cwm {input.cwm} --dashboards {input.dashboards} --jaspar {input.jaspar}"
         " --comparison {input.comparison} --performance-figure {input.performance}"
         " --groundtruth {input.groundtruth} --out {output}"
         " 2> {log}"

@@ -1,0 +1,97 @@
+"""Motif recovery on the real ChIP-seq sets of ../shared/data: the workflow (config/deepbind_encode.yaml
+settings) trains each architecture on DeMo's GATA1 K562 set and the ten DeepBind ENCODE sets, discovers the
+motifs of each interpretation method and matches them to JASPAR; printed per TF × architecture × method:
+whether the TF's own matrix (``recovered``) or family (``family_recovered``) is among the top 3 hits of one
+of its discovered motifs, the best hit of its top-supported motif, and the totals.
+
+Usage: python benchmarks/real_motif_recovery.py [--archs cnn cnnrnn] [--tfs GATA1 SP1 ...] [--cores 2]
+       [--workdir DIR] [--methods saliency ism]
+A workdir is reused: finished jobs are not run again (Snakemake), so a later call only adds what changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+DEMO_GATA1 = DATA / "deepmotif-k562" / "GATA1_K562_GATA-1_USC"
+
+
+def sheet_rows() -> list[dict]:
+    """The eleven real sets: DeMo's GATA1 K562 FASTA and the DeepBind sheet of the shipped config."""
+    deepbind = pd.read_csv(ROOT / "config" / "tfs_deepbind_encode.tsv", sep="\t", comment="#", dtype=str,
+                           keep_default_na=False)
+    rows = [{"name": "GATA1", "source": "deepmotif_fasta", "train": str(DEMO_GATA1 / "train.fa"),
+             "test": str(DEMO_GATA1 / "test.fa"), "jaspar_id": "", "jaspar_name": "GATA1", "cell_line": "K562"}]
+    for row in deepbind.to_dict("records"):
+        for col in ("train", "test"):
+            row[col] = str((ROOT / row[col]).resolve())
+        rows.append(row)
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--archs", nargs="+", default=["cnn", "cnnrnn"])
+    ap.add_argument("--tfs", nargs="+", default=None, help="a subset of the eleven (default: all)")
+    ap.add_argument("--methods", nargs="+", default=["saliency", "ism"])
+    ap.add_argument("--n-top", type=int, default=500, help="test positives explained per model (500 = all)")
+    ap.add_argument("--cores", type=int, default=2)
+    ap.add_argument("--workdir", default=str(ROOT / "results-real-motifs"))
+    args = ap.parse_args()
+    if not DATA.is_dir():
+        raise SystemExit(f"{DATA} not found: this benchmark needs ../shared/data")
+    work = Path(args.workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    rows = [r for r in sheet_rows() if args.tfs is None or r["name"] in args.tfs]
+    pd.DataFrame(rows).to_csv(work / "tfs.tsv", sep="\t", index=False)
+    cfg = yaml.safe_load((ROOT / "config" / "deepbind_encode.yaml").read_text())
+    cfg.update(tfs="tfs.tsv", architectures=args.archs)
+    cfg["interpret"] = {"n_top": args.n_top, "methods": args.methods}
+    (work / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    start = time.perf_counter()
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "workflow" / "Snakefile"),
+           "--directory", str(work), "--configfile", str(work / "config.yaml"), "--cores", str(args.cores),
+           "--rerun-triggers", "mtime", "params", "input", "results/tables/motif_matches.tsv",
+           "results/tables/motifs.tsv", "results/tables/auroc.tsv"]
+    subprocess.run(cmd, check=True)
+    print(f"workflow: {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    summary = pd.read_csv(work / "results" / "tables" / "motif_matches.tsv", sep="\t")
+    motifs = pd.read_csv(work / "results" / "tables" / "motifs.tsv", sep="\t")
+    auroc = pd.read_csv(work / "results" / "tables" / "auroc.tsv", sep="\t").set_index(["tf", "architecture"])
+    summary = summary[summary["method"].isin(args.methods)]
+    top = motifs[(motifs["motif_rank"] == 1) & motifs["method"].isin(args.methods)].set_index(
+        ["tf", "architecture", "method"])
+    lines = []
+    for row in summary.to_dict("records"):
+        key = (row["tf"], row["architecture"], row["method"])
+        best = top.loc[key] if key in top.index else None
+        lines.append({"tf": row["tf"], "arch": row["architecture"], "method": row["method"],
+                      "auroc": round(float(auroc.loc[(row["tf"], row["architecture"]), "test_auroc"]), 3),
+                      "n_motifs": row["n_motifs"], "recovered": bool(row["recovered"]),
+                      "family": bool(row["family_recovered"]),
+                      "top_motif_hit": "" if best is None or not isinstance(best["hit1_name"], str)
+                      else f"{best['hit1_name']} (q {best['hit1_q']:.1g})"})
+    table = pd.DataFrame(lines)
+    with pd.option_context("display.width", 200, "display.max_rows", 500):
+        print(table.to_string(index=False))
+    for arch in args.archs:
+        part = table[table["arch"] == arch]
+        per_tf = part.groupby("tf")[["recovered", "family"]].any()
+        ctcf_top = part[part["top_motif_hit"].str.startswith("CTCF") & ~part["tf"].str.startswith("CTCF")]
+        print(f"{arch}: own matrix found by any method for {int(per_tf['recovered'].sum())}/{len(per_tf)} TFs, "
+              f"family for {int(per_tf['family'].sum())}/{len(per_tf)}; per method (family): "
+              + ", ".join(f"{m} {int(g['family'].sum())}/{len(g)}" for m, g in part.groupby("method"))
+              + f"; CTCF as top-supported motif of another TF: {len(ctcf_top)}")
+
+
+if __name__ == "__main__":
+    main()
