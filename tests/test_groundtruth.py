@@ -237,7 +237,7 @@ def test_four_planted_motifs_are_found_as_distinct_motifs(tmp_path):
     sheet = tmp_path / "tfs.tsv"
     sheet.write_text(f"name\tsource\ttrain\ttest\tjaspar_id\tjaspar_name\nK4\tsynthetic_multi\t\t\t\t{FOUR}\n")
     cfg = {"tfs": str(sheet), "jaspar": {"release": RELEASE},
-           "data": {"seq_len": 200, "seed": 1, "synthetic": {"n_train": 2000, "n_test": 400}},
+           "data": {"seq_len": 200, "seed": 1, "synthetic": {"n_train": 4000, "n_test": 400}},
            "architectures": ["cnn_exp"],
            "models": {"cnn_exp": {"arch": "cnn", "filters": 32, "kernels": [19, 5], "pool": 4, "dropout": 0.2,
                                   "activation": "exp"}},
@@ -267,5 +267,6 @@ def test_four_planted_motifs_are_found_as_distinct_motifs(tmp_path):
     recovery = pd.read_csv(out["recovery"], sep="\t", keep_default_na=False).set_index("method")
     motifs = pd.read_csv(tmp_path / "motifs.tsv", sep="\t")
     assert recovery["n_planted"].eq(4).all()
-    assert recovery["n_found"].max() == 4, (recovery, motifs[["motif_id", "n_seqlets", "hit1_name", "hit1_q"]])
+    assert recovery["n_found"].max() == 4, (recovery.to_string(), motifs[["motif_id", "n_seqlets", "consensus", "hit1_name",
+                                                                    "hit1_q", "hit2_name"]].to_string())
     assert sorted(recovery.loc[recovery["n_found"].idxmax(), "found"].upper().split(",")) == sorted(FOUR.upper().split(","))

@@ -217,7 +217,7 @@ def cmd_interpret(a) -> None:
     import numpy as np
     import torch
 
-    from deepmotif.data.prepare import load_split
+    from deepmotif.data.prepare import load_explained_set
     from deepmotif.evaluate import predict
     from deepmotif.interpret import compute_methods
     from deepmotif.interpret.attribution import correct_gradients
@@ -230,7 +230,8 @@ def cmd_interpret(a) -> None:
     torch.set_num_threads(a.threads)
     device = pick_device(a.device or cfg["train"]["device"])
     model, arch = load_model(a.model, device)
-    X, y = load_split(a.data, "test")
+    split = cfg["interpret"]["split"]
+    X, y = load_explained_set(a.data, split)
     logits = predict(model, X, device=device)
     idx = top_positives(logits, y, int(cfg["interpret"]["n_top"]))
     # one backward pass gives both the saliency map |g| x and the corrected one |g - mean_b g| x (Majdandzic
@@ -240,12 +241,13 @@ def cmd_interpret(a) -> None:
     corrected = np.abs(correct_gradients(grads)) * X[idx]
     with atomic_path(a.out, suffix=".npz") as tmp:
         np.savez_compressed(tmp, index=idx, logits=logits[idx], saliency=sal, saliency_corrected=corrected,
-                            arch=np.asarray(arch))
+                            arch=np.asarray(arch), split=np.asarray(split))
     if a.methods_out:
         out = compute_methods(model, arch, X[idx], cfg["interpret"], device=device,
                               log=lambda line: print(f"{arch} {line}", file=sys.stderr))
         with atomic_path(a.methods_out, suffix=".npz") as tmp:
-            np.savez_compressed(tmp, index=idx, logits=logits[idx], arch=np.asarray(arch), **out)
+            np.savez_compressed(tmp, index=idx, logits=logits[idx], arch=np.asarray(arch), split=np.asarray(split),
+                                **out)
 
 
 def cmd_motifs(a) -> None:

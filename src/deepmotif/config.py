@@ -57,7 +57,9 @@ DEFAULTS: dict = {
                                            "lr_patience": 5}}},
     # The dashboard's views per TF × architecture (deepmotif.interpret.METHODS); saliency is always computed.
     # DeepLIFT-SHAP (`deeplift`) and integrated gradients (`ig`) cost 10-60x a saliency map: opt-in.
-    "interpret": {"n_top": 200, "batch_size": 256, "threads": 1,
+    # n_top positives explained, the best-scoring of `split`: test, or all (train + valid + test: more
+    # sequences for motif discovery; attributions select nothing, so training positives are fair game).
+    "interpret": {"n_top": 200, "split": "test", "batch_size": 256, "threads": 1,
                   "methods": ["saliency", "temporal", "classopt", "ism", "convact", "filters"],
                   "classopt": {"mode": "softmax", "l2": 0.001, "steps": 200, "restarts": 8, "lr": 0.1, "seed": 1},
                   "ism": {"batch_size": 1024},

@@ -25,6 +25,7 @@ DEFAULTS = {
     "null_permutations": 2,     # within-sequence position permutations that make the null
     "max_per_sequence": 4,      # seqlets called per sequence at most
     "max_shift": 4,             # alignment shift (bp) tried on each side, both strands
+    "refine_shift": 2,          # then each seqlet re-aligned on its sequence by up to this many bp (0: not)
     "cluster_similarity": 0.5,  # average-linkage cut: a cluster's members have mean cosine >= this
     "assign_similarity": 0.4,   # a seqlet joins its best motif when their aligned cosine is >= this
     "merge_similarity": 0.65,   # two motifs whose CWMs align with cosine >= this are merged
@@ -167,7 +168,7 @@ def discover(X: np.ndarray, attr: np.ndarray, *, window: int = DEFAULTS["window"
              fdr: float = DEFAULTS["fdr"], normalise: bool = DEFAULTS["normalise"],
              null_permutations: int = DEFAULTS["null_permutations"],
              max_per_sequence: int = DEFAULTS["max_per_sequence"], max_shift: int = DEFAULTS["max_shift"],
-             cluster_similarity: float = DEFAULTS["cluster_similarity"],
+             refine_shift: int = DEFAULTS["refine_shift"], cluster_similarity: float = DEFAULTS["cluster_similarity"],
              assign_similarity: float = DEFAULTS["assign_similarity"],
              merge_similarity: float = DEFAULTS["merge_similarity"],
              max_cluster_seqlets: int = DEFAULTS["max_cluster_seqlets"], rounds: int = DEFAULTS["rounds"],
@@ -270,24 +271,26 @@ def discover(X: np.ndarray, attr: np.ndarray, *, window: int = DEFAULTS["window"
                           max_shift)
     # final: one seqlet per sequence and site, then matrices
     found = []
-    onehot_ext = _cut(X, called[:, 0], called[:, 1] - max_shift, width + 2 * max_shift)
-    seq_aligned = _aligned(onehot_ext, shift, strand, width, max_shift)
-    cw_aligned = _aligned(ext, shift, strand, width, max_shift)
     for k in range(len(cwms)):
         members = _dedupe(np.flatnonzero(assign == k), called, shift, score, window)
         support = len(np.unique(called[members, 0])) / n
         if len(members) < min_seqlets or support < min_support:
             continue
-        pfm = _frequencies(seq_aligned[members])
-        lo, hi = _core(pfm, trim_bits, len(members))
-        if hi - lo < min_width:
+        rows, starts = called[members, 0], called[members, 1] + shift[members]  # window start, forward strand
+        starts, strands = _refine(X, rows, starts, strand[members].copy(), width, refine_shift)
+        seqs, weighted = _oriented(X, rows, starts, strands, width), _oriented(cw, rows, starts, strands, width)
+        lo, hi = _core(_frequencies(seqs), trim_bits, len(members))
+        # position of the trimmed motif on the forward strand; a seqlet whose core runs past a sequence end
+        # is a partial site and is dropped
+        first = np.where(strands > 0, starts + lo, starts + width - hi)
+        inside = (first >= 0) & (first + hi - lo <= length)
+        rows, first, strands, seqs, weighted = rows[inside], first[inside], strands[inside], seqs[inside], weighted[inside]
+        support = len(np.unique(rows)) / n
+        if hi - lo < min_width or len(rows) < min_seqlets or support < min_support:
             continue
-        cwm = cw_aligned[members].mean(axis=0)[:, lo:hi]
-        # position of the trimmed motif on the forward strand
-        starts = called[members, 1] + shift[members]
-        first = np.where(strand[members] > 0, starts + lo, starts + width - hi)
-        seqlets = np.stack([called[members, 0], first, strand[members]], axis=1).astype(np.int64)
-        found.append(DiscoveredMotif(pfm=pfm[:, lo:hi], cwm=cwm.astype(np.float64), n_seqlets=len(members),
+        pfm, cwm = _frequencies(seqs)[:, lo:hi], weighted.mean(axis=0)[:, lo:hi]
+        seqlets = np.stack([rows, first, strands], axis=1).astype(np.int64)
+        found.append(DiscoveredMotif(pfm=pfm, cwm=cwm.astype(np.float64), n_seqlets=len(rows),
                                      support=float(support), mean_attribution=float(cwm.sum()),
                                      seqlets=seqlets))
     found.sort(key=lambda m: -m.n_seqlets)
@@ -364,6 +367,42 @@ def _assign(ext: np.ndarray, cwms: np.ndarray, max_shift: int, min_sim: float):
     motif, s, st = np.unravel_index(best, both.shape[1:])
     motif = np.where(score >= min_sim, motif, -1)
     return motif, s - max_shift, np.where(st == 0, 1, -1), score
+
+
+def _oriented(A: np.ndarray, rows: np.ndarray, starts: np.ndarray, strands: np.ndarray, width: int) -> np.ndarray:
+    """Windows of ``A`` at (rows, forward-strand starts), reverse-complemented where the strand is -1."""
+    win = _cut(A, rows, starts, width)
+    return np.where(strands[:, None, None] > 0, win, win[:, ::-1, ::-1])
+
+
+def _refine(X: np.ndarray, rows: np.ndarray, starts: np.ndarray, strands: np.ndarray, width: int, max_shift: int,
+            rounds: int = 3, pseudocount: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Re-align a motif's seqlets on their *sequence*: each moves by up to ``max_shift`` bp or flips strand
+    where that raises its log-likelihood under the motif's current frequency matrix (a few EM-like rounds,
+    staying put on ties, never moving further past a sequence end). Maps that are not sharply localised (an RNN's saliency) align seqlets only to a
+    bp or two; this makes their PFM as sharp as the sites are."""
+    if max_shift <= 0 or len(rows) == 0:
+        return starts, strands
+    length = X.shape[2]
+
+    def outside(s: np.ndarray) -> np.ndarray:  # columns of a window past either end of its sequence
+        return np.maximum(0, -s) + np.maximum(0, s + width - length)
+
+    for _ in range(rounds):
+        wins = _oriented(X, rows, starts, strands, width)
+        logp = np.log((wins.sum(axis=0) + pseudocount) / (len(wins) + 4 * pseudocount))
+        best = (wins * logp).sum(axis=(1, 2))
+        new_starts, new_strands = starts.copy(), strands.copy()
+        for d in range(-max_shift, max_shift + 1):
+            for flip in (1, -1):
+                cand_strands = strands * flip
+                ll = (_oriented(X, rows, starts + d, cand_strands, width) * logp).sum(axis=(1, 2))
+                better = (ll > best + 1e-9) & (outside(starts + d) <= outside(starts))
+                best[better], new_starts[better], new_strands[better] = ll[better], starts[better] + d, cand_strands[better]
+        if np.array_equal(new_starts, starts) and np.array_equal(new_strands, strands):
+            break
+        starts, strands = new_starts, new_strands
+    return starts, strands
 
 
 def _aligned(ext: np.ndarray, shift: np.ndarray, strand: np.ndarray, width: int, max_shift: int) -> np.ndarray:

@@ -380,8 +380,8 @@ def read_motifs(path: str | Path) -> list[Motif]:
 
 def views_without_motifs(info: pd.DataFrame, motifs: pd.DataFrame) -> pd.DataFrame:
     """Per-motif rows (status "no motif", ``motif_rank`` 0) for the views the motifs stage found no motif in:
-    their info rows have the id ``TF.arch.method`` and 0 seqlets, so the summary still has their row."""
-    empty = info[~info["motif_id"].isin(motifs["motif_id"]) & (info["n_seqlets"].fillna(0) == 0)]
+    their info rows have the id ``TF.arch.method`` and ``motif_rank`` 0, so the summary still has their row."""
+    empty = info[~info["motif_id"].isin(motifs["motif_id"]) & (info["motif_rank"] == 0)]
     rows = []
     for motif_id in empty["motif_id"]:
         tf, arch, method, _ = split_motif_id(motif_id)
@@ -405,7 +405,8 @@ def _in_method_order(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_info(info_files: list[str | Path]) -> pd.DataFrame:
-    """Discovery statistics (TSV columns ``motif_id`` + :data:`INFO_COLUMNS`), one row per motif id."""
+    """Discovery statistics (TSV columns ``motif_id``, ``motif_rank`` and :data:`INFO_COLUMNS`), one row per
+    motif id."""
     frames = []
     for f in info_files:
         if not Path(f).is_file():
@@ -413,8 +414,9 @@ def read_info(info_files: list[str | Path]) -> pd.DataFrame:
         frame = pd.read_csv(f, sep="\t", dtype={"motif_id": str})
         if "motif_id" not in frame:
             raise InputError("motif info TSV needs a motif_id column", path=f, line=1)
-        frames.append(frame.reindex(columns=["motif_id", *INFO_COLUMNS]))
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["motif_id", *INFO_COLUMNS])
+        frames.append(frame.reindex(columns=["motif_id", "motif_rank", *INFO_COLUMNS]))
+    out = (pd.concat(frames, ignore_index=True) if frames
+           else pd.DataFrame(columns=["motif_id", "motif_rank", *INFO_COLUMNS]))
     return out.drop_duplicates("motif_id", keep="last")
 
 
@@ -433,15 +435,19 @@ def window_fractions(windows_files: list[str | Path], data_file: str | Path, own
     JASPAR motif around the most informative part of the method's motif, and counted when Tomtom matches
     it to the own motif with q <= ``match.significance``.
     """
-    from deepmotif.data.prepare import load_split
+    from deepmotif.data.prepare import explained_split, load_explained_set
     from deepmotif.motifs import core_starts, window_match_fractions
 
-    X, _ = load_split(data_file, "test")
+    explained = {}
     if own.id not in {t.id for t in targets}:  # e.g. an older version of the matrix than the collection's
         targets = [*targets, own]
     sets = {}
     for f in windows_files:
         with np.load(f) as z:
+            split = explained_split(z)
+            if split not in explained:
+                explained[split] = load_explained_set(data_file, split)[0]
+            X = explained[split]
             tf, arch = str(z["tf"]), str(z["arch"])
             idx, width = z["index"], int(z["width"])
             for method in z["methods"]:
@@ -501,7 +507,8 @@ def match_motifs(motif_files: list[str | Path], jaspar_file: str | Path, cfg: di
     listed = motifs
     if info_files:
         info = read_info(info_files)
-        motifs = motifs.drop(columns=INFO_COLUMNS).merge(info, on="motif_id", how="left")[MOTIF_COLUMNS]
+        motifs = motifs.drop(columns=INFO_COLUMNS).merge(info[["motif_id", *INFO_COLUMNS]], on="motif_id",
+                                                         how="left")[MOTIF_COLUMNS]
         listed = pd.concat([motifs, views_without_motifs(info, motifs)], ignore_index=True)
     table = summarise_filters(summarise(_in_method_order(listed), s["significance"])).drop(columns="_significant")
     if windows_files:

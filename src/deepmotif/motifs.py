@@ -429,23 +429,57 @@ def paper_windows(X: np.ndarray, attr: np.ndarray, extra: dict, width: int) -> d
     return {m: starts[m] for m in MAP_METHODS if m in starts}
 
 
-def load_explained(data_file, saliency_file, interpret_file=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+def load_explained(data_file, saliency_file, interpret_file=None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict, str]:
     """The sequences an interpret job explained and its maps: (index, X of those sequences, saliency map,
-    the arrays of ``interpret.npz`` or {}). Raises :class:`InputError` when the two files explain
-    different sequences."""
-    from deepmotif.data.prepare import load_split
+    the arrays of ``interpret.npz`` or {}, the ``interpret.split`` the index refers to). Raises
+    :class:`InputError` when the two files explain different sequences."""
+    from deepmotif.data.prepare import explained_split, load_explained_set
     from deepmotif.errors import InputError
 
-    X, _ = load_split(data_file, "test")
     with np.load(saliency_file) as sal:
-        idx, attr = sal["index"], sal["saliency"]
+        idx, attr, split = sal["index"], sal["saliency"], explained_split(sal)
+    X, _ = load_explained_set(data_file, split)
     extra = {}
     if interpret_file:
         with np.load(interpret_file) as z:
             if not np.array_equal(z["index"], idx):
                 raise InputError("interpret file and saliency file explain different sequences", path=interpret_file)
             extra = {k: z[k] for k in z.files}
-    return idx, X[idx], attr, extra
+    return idx, X[idx], attr, extra, split
+
+
+def classopt_core(pwm: np.ndarray, ism_map: np.ndarray | None, width: int, trim_bits: float,
+                  min_importance: float = 0.1, motif_id: str = "classopt", name: str = "") -> Motif | None:
+    """The part of a class-optimised input the model relies on, as a motif.
+
+    With ``ism_map`` (the ISM of the input's consensus sequence, (1, 4, L) or (4, L)): the width-``width``
+    window of the largest summed observed-base importance (:func:`ism_importance`), its flank columns whose
+    importance is below ``min_importance`` × the window's largest dropped; without it, the most informative
+    window (the paper's). Then flank columns below ``trim_bits`` bits are trimmed (:func:`deepmotif.trim.trim`).
+    (Pulling each column towards uniform by its relative importance was tried on the demo: it shortened the
+    cores so much that NFYB's lost significance; not used.)
+    Every column of an optimised input is sharp, so information alone does not tell the motif from the
+    filler around it. None when nothing is left.
+    """
+    from deepmotif.trim import trim
+
+    pwm = np.asarray(pwm, dtype=np.float64)
+    width = min(int(width), pwm.shape[1])
+    if ism_map is None:
+        start = informative_offset(pwm, width)
+        stop = start + width
+    else:
+        d = np.asarray(ism_map, dtype=np.float64).reshape(1, 4, -1)
+        consensus = np.eye(4)[:, np.argmax(pwm, axis=0)][None]
+        imp = ism_importance(d, consensus).sum(axis=1)[0]
+        start = int(best_windows(imp[None], width)[0])
+        window = imp[start:start + width]
+        if not window.max() > 0:
+            return None
+        keep = np.flatnonzero(window >= min_importance * window.max())
+        start, stop = start + int(keep[0]), start + int(keep[-1]) + 1
+    return trim(Motif(id=motif_id, name=name, pwm=pwm[:, start:stop].copy()), trim_bits)
 
 
 def extract_motifs(tf: str, arch: str, X: np.ndarray, attr: np.ndarray, extra: dict, settings: dict
@@ -481,7 +515,6 @@ def extract_motifs(tf: str, arch: str, X: np.ndarray, attr: np.ndarray, extra: d
     import pandas as pd
 
     from deepmotif.discover import discover, to_motifs
-    from deepmotif.trim import trim
 
     width, max_shift = int(settings["width"]), int(settings["max_shift"])
     params = {**settings["discover"], "trim_bits": float(settings["trim_bits"])}
@@ -498,16 +531,14 @@ def extract_motifs(tf: str, arch: str, X: np.ndarray, attr: np.ndarray, extra: d
                          "motif_rank": rank, "n_seqlets": d.n_seqlets, "support": d.support,
                          "mean_attribution": d.mean_attribution, "width": motif.width})
     if "classopt_pwm" in extra:
-        pwm = extra["classopt_pwm"]
-        off = informative_offset(pwm, width)
-        core = trim(Motif(id=f"{tf}.{arch}.classopt", name=tf, pwm=pwm[:, off:off + width].copy()),
-                    float(settings["trim_bits"]))
+        core = classopt_core(extra["classopt_pwm"], extra.get("classopt_ism"), width, float(settings["trim_bits"]),
+                             motif_id=f"{tf}.{arch}.classopt", name=tf)
         if core is not None:
             cwms[f"cwm_{len(motifs)}"], cwms[f"seqlets_{len(motifs)}"] = core.pwm, np.zeros((0, 3), np.int64)
             motifs.append(core)
-            rows.append({"motif_id": core.id, "tf": tf, "architecture": arch, "method": "classopt",
-                         "motif_rank": 1, "n_seqlets": 0, "support": np.nan, "mean_attribution": np.nan,
-                         "width": core.width})
+        rows.append({"motif_id": f"{tf}.{arch}.classopt", "tf": tf, "architecture": arch, "method": "classopt",
+                     "motif_rank": 1 if core is not None else 0, "n_seqlets": 0, "support": np.nan,
+                     "mean_attribution": np.nan, "width": 0 if core is None else core.width})
     cwms["ids"] = np.asarray([m.id for m in motifs], dtype=str)
     windows = {"width": np.asarray(width), "tf": np.asarray(tf), "arch": np.asarray(arch)}
     starts = paper_windows(X, attr, extra, width)
@@ -526,10 +557,11 @@ def write_motifs(tf: str, arch: str, data_file, saliency_file, interpret_file, s
     from deepmotif.io_utils import atomic_path, write_tsv
     from deepmotif.memeio import write_meme
 
-    idx, X, attr, extra = load_explained(data_file, saliency_file, interpret_file)
+    idx, X, attr, extra, split = load_explained(data_file, saliency_file, interpret_file)
     motifs, windows, info, cwms = extract_motifs(tf, arch, X, attr, extra, settings)
     write_meme(out, motifs)
-    for path, arrays in ((windows_out, {"index": idx, **windows}), (cwm_out, {"index": idx, **cwms})):
+    where = {"index": idx, "split": np.asarray(split)}
+    for path, arrays in ((windows_out, {**where, **windows}), (cwm_out, {**where, **cwms})):
         if path:
             with atomic_path(path, suffix=".npz") as tmp:
                 np.savez_compressed(tmp, **arrays)

@@ -190,7 +190,7 @@ def dashboard_figure(tf: str, data_file, model_files: list, interpret_files: lis
     """
     import torch
 
-    from deepmotif.data.prepare import load_split
+    from deepmotif.data.prepare import explained_split, load_explained_set
     from deepmotif.match import read_motifs
     from deepmotif.train import load_model
 
@@ -198,7 +198,6 @@ def dashboard_figure(tf: str, data_file, model_files: list, interpret_files: lis
     from matplotlib.gridspec import GridSpec, GridSpecFromSubplotSpec
     from matplotlib.patches import Rectangle
 
-    X, _ = load_split(data_file, "test")
     models = {}
     for f in model_files:
         model, arch = load_model(f, "cpu")
@@ -208,10 +207,12 @@ def dashboard_figure(tf: str, data_file, model_files: list, interpret_files: lis
     for f in interpret_files:
         with np.load(f) as z:
             interp[str(z["arch"])] = {k: z[k] for k in z.files}
+            split = explained_split(z)
     missing = [a for a in archs if a not in interp]
     if missing:
         raise InputError(f"no interpret file for architecture(s) {', '.join(missing)}")
     ref = "cnn" if "cnn" in archs else archs[0]
+    X, _ = load_explained_set(data_file, split)
     seq_index = int(interp[ref]["index"][0])  # top-scoring test positive of the reference architecture
     X1 = X[seq_index:seq_index + 1].astype(np.float32)
     length = X1.shape[2]

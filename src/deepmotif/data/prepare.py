@@ -311,6 +311,26 @@ def load_split(path: str | Path, split: str) -> tuple[np.ndarray, np.ndarray]:
         return codes_to_one_hot(data[f"{split}_codes"]), data[f"{split}_y"].astype(np.float32)
 
 
+#: ``interpret.split``: the splits whose positives the interpret stage explains, concatenated in this order
+EXPLAINED = {"test": ("test",), "all": ("train", "valid", "test")}
+
+
+def load_explained_set(path: str | Path, which: str = "test") -> tuple[np.ndarray, np.ndarray]:
+    """The sequences an interpret job chooses from (config ``interpret.split``): the test split, or
+    ``all`` splits concatenated (train, valid, test); (N, 4, L) one-hot and (N,) labels. Attributions are
+    not used to select anything, so explaining training positives too only adds evidence."""
+    if which not in EXPLAINED:
+        raise ValueError(f"interpret split must be one of {tuple(EXPLAINED)}, got {which!r}")
+    parts = [load_split(path, split) for split in EXPLAINED[which]]
+    return np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts])
+
+
+def explained_split(npz) -> str:
+    """The ``interpret.split`` an interpret output (``saliency.npz`` / ``interpret.npz``, opened) was made
+    with; ``test`` for files written before it was recorded."""
+    return str(npz["split"]) if "split" in npz.files else "test"
+
+
 def load_arrays(path: str | Path) -> dict[str, np.ndarray]:
     """Every array of a prepared dataset, as stored."""
     with np.load(path) as data:

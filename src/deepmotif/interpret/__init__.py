@@ -55,7 +55,8 @@ def compute_methods(model, arch: str, X: np.ndarray, cfg: dict, device=None, log
     -------
     dict of numpy.ndarray
         ``temporal_forward`` / ``temporal_backward`` (N, L) probabilities of every prefix / suffix;
-        ``classopt_pwm`` (4, L) and ``classopt_trace`` (restarts, steps + 1); ``ism`` (N, 4, L) logit changes;
+        ``classopt_pwm`` (4, L), ``classopt_trace`` (restarts, steps + 1) and ``classopt_ism`` (1, 4, L), the ISM
+        logit changes of the optimised input's consensus sequence; ``ism`` (N, 4, L) logit changes;
         ``convact_start`` (N,) start of each sequence's most activating first-layer window (width
         ``convact_kernel``, the filter width);
         ``filters_pwm`` (F, 4, k), ``filters_index`` (F,) and ``filters_nsites`` (F,); ``deeplift`` and ``ig``
@@ -90,6 +91,13 @@ def compute_methods(model, arch: str, X: np.ndarray, cfg: dict, device=None, log
                                         l2=float(c.get("l2", 1e-3)), mode=c.get("mode", "softmax"),
                                         seed=int(c.get("seed", 1)), device=device)
             out["classopt_pwm"], out["classopt_trace"] = pwm, trace
+            # which positions of the optimised input the model relies on: ISM of its consensus sequence (the
+            # motifs stage keeps that part of the input as the class-optimised motif)
+            from deepmotif.interpret.ism import ism
+
+            consensus = np.eye(4, dtype=np.float32)[:, np.argmax(pwm, axis=0)][None]
+            out["classopt_ism"] = ism(model, consensus, batch_size=int(cfg.get("ism", {}).get("batch_size", 1024)),
+                                      device=device)
         elif method == "ism":
             from deepmotif.interpret.ism import ism
 
