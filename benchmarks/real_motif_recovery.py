@@ -5,7 +5,9 @@ whether the TF's own matrix (``recovered``) or family (``family_recovered``) is 
 of its discovered motifs, the best hit of its top-supported motif, and the totals.
 
 Usage: python benchmarks/real_motif_recovery.py [--archs cnn cnnrnn] [--tfs GATA1 SP1 ...] [--cores 2]
-       [--workdir DIR] [--methods saliency ism]
+       [--workdir DIR] [--methods saliency ism] [--explained 500 2000 8000]
+``--explained`` adds how recovery grows with the number of positives explained (all splits; saliency of the
+first architecture's models).
 A workdir is reused: finished jobs are not run again (Snakemake), so a later call only adds what changed.
 """
 
@@ -46,6 +48,9 @@ def main() -> None:
     ap.add_argument("--n-top", type=int, default=500, help="test positives explained per model (500 = all)")
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--workdir", default=str(ROOT / "results-real-motifs"))
+    ap.add_argument("--explained", nargs="*", type=int, default=None,
+                    help="also: recovery of the CNN's saliency motifs with this many top positives of all splits "
+                         "explained (e.g. 500 2000 8000), from the trained models")
     args = ap.parse_args()
     if not DATA.is_dir():
         raise SystemExit(f"{DATA} not found: this benchmark needs ../shared/data")
@@ -90,6 +95,66 @@ def main() -> None:
               f"family for {int(per_tf['family'].sum())}/{len(per_tf)}; per method (family): "
               + ", ".join(f"{m} {int(g['family'].sum())}/{len(g)}" for m, g in part.groupby("method"))
               + f"; CTCF as top-supported motif of another TF: {len(ctcf_top)}")
+    if args.explained:
+        explained_curve(work, [r["name"] for r in rows], args.archs[0], args.explained)
+
+
+def explained_curve(work: Path, tfs: list[str], arch: str, sizes: list[int]) -> None:
+    """Recovery as the number of explained positives grows: saliency of each trained ``arch`` model on its
+    top-N positives of all splits (train + valid + test), discovered and matched; per TF and N, whether a
+    motif's top 3 hold the own family, and the seqlets / support of the best such motif."""
+    import numpy as np
+    import torch
+
+    from deepmotif.config import load_config, tf_row
+    from deepmotif.data.prepare import load_explained_set
+    from deepmotif.discover import discover, to_motifs
+    from deepmotif.evaluate import predict
+    from deepmotif.interpret.saliency import saliency
+    from deepmotif.jaspar import families, fetch_collection, row_known_motifs
+    from deepmotif.match import match_queries, match_settings
+    from deepmotif.motifs import top_positives
+    from deepmotif.train import load_model
+
+    torch.set_num_threads(1)
+    cfg = load_config(work / "config.yaml")
+    cfg["tfs"] = str(work / "tfs.tsv")
+    release = cfg["jaspar"]["release"]
+    targets, fams, settings = fetch_collection(release), families(release), match_settings(cfg)
+    rows = []
+    for tf in tfs:
+        model_file = work / "results" / tf / arch / "best.pt"
+        if not model_file.is_file():
+            continue
+        known = row_known_motifs(release, tf_row(cfg, tf))
+        if not known:
+            continue
+        model, _ = load_model(model_file, "cpu")
+        X, y = load_explained_set(work / "results" / tf / "data.npz", "all")
+        scores = predict(model, X)
+        for n in sizes:
+            idx = top_positives(scores, y, n)
+            start = time.perf_counter()
+            found = discover(X[idx], saliency(model, X[idx]))
+            seconds = time.perf_counter() - start
+            if not found:
+                rows.append({"tf": tf, "n": len(idx), "motifs": 0, "family": False, "seqlets": 0, "support": 0.0,
+                             "discover_s": round(seconds, 1)})
+                continue
+            _, table = match_queries(to_motifs(found, f"{tf}.{arch}.saliency", tf), targets, {tf: known[0]}, fams,
+                                     settings)
+            hit = table[table["family_recovered"]]
+            best = hit.iloc[0] if len(hit) else None
+            rank = int(best["motif_rank"]) - 1 if best is not None else None
+            rows.append({"tf": tf, "n": len(idx), "motifs": len(found), "family": best is not None,
+                         "seqlets": found[rank].n_seqlets if best is not None else 0,
+                         "support": round(found[rank].support, 2) if best is not None else 0.0,
+                         "discover_s": round(seconds, 1)})
+    table = pd.DataFrame(rows)
+    print(table.to_string(index=False))
+    if len(table):
+        print("own family found (TFs) by N explained: " + ", ".join(
+            f"{n}: {int(g['family'].sum())}/{len(g)}" for n, g in table.groupby("n")))
 
 
 if __name__ == "__main__":

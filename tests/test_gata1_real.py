@@ -72,3 +72,28 @@ def test_recurrent_models_learn(gata1, tmp_path, arch, epochs, goal):
     cfg = dict(DEFAULTS["train"], epochs=epochs, threads=2)
     metrics = fit(arch, DEFAULTS["models"][arch], data, tmp_path, cfg, progress=False)
     assert metrics["test_auroc"] >= goal, metrics["history"]
+
+
+@pytest.mark.slow
+def test_discovered_saliency_motifs_recover_gata1_on_real_data(gata1):
+    """Motif discovery on DeMo's real GATA1 K562 data (the case the paper's one-window-per-sequence motif
+    reported as CTCF): the CNN's saliency over all positives (train, valid and test: attributions select
+    nothing) holds a discovered motif whose top 3 hits hold GATA1's own matrix or family, and the
+    top-supported motif is no long zinc-finger matrix."""
+    from deepmotif.discover import discover, to_motifs
+    from deepmotif.jaspar import find_motif
+    from deepmotif.match import match_queries, match_settings
+
+    shared, data, _, model = gata1
+    X = np.concatenate([data[s][0] for s in ("train", "valid", "test")])
+    y = np.concatenate([data[s][1] for s in ("train", "valid", "test")])
+    idx = top_positives(predict(model, X), y, 2000)
+    found = discover(X[idx], saliency(model, X[idx]))
+    assert found
+    targets = read_meme(shared / "jaspar/JASPAR2024_CORE_vertebrates_non-redundant_pfms.meme")
+    _, table = match_queries(to_motifs(found, "GATA1.cnn.saliency", "GATA1"), targets,
+                             {"GATA1": find_motif("JASPAR2024", name="GATA1")}, families("JASPAR2024"),
+                             match_settings({"match": {}, "motifs": {}}))
+    shown = table[["motif_id", "consensus", "n_sites", "hit1_name", "hit1_q", "family_recovered"]].to_string()
+    assert table["family_recovered"].any(), shown
+    assert not str(table.iloc[0]["hit1_name"]).startswith("CTCF"), shown

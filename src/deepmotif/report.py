@@ -409,15 +409,17 @@ def read_cwms(cwm_files: list[str | Path]) -> dict[str, np.ndarray]:
 
 
 def _discovered_html(motif_table: pd.DataFrame, cwms: dict[str, np.ndarray], targets: dict) -> str:
-    """One line per discovered motif with a matched core: its CWM logo, its support, and the logo of its
-    best JASPAR hit (green title: the TF's own matrix or family among the top 3)."""
+    """One line per discovered (or class-optimised) motif with a matched core: its CWM logo, its support, and
+    the logo of its best JASPAR hit with the verdict of its top 3 hits."""
     target_logos: dict[tuple[str, str], bytes] = {}
     parts = []
-    for row in motif_table[motif_table["status"] == "matched"].to_dict("records"):
+    shown = motif_table[(motif_table["status"] == "matched") & motif_table["motif_id"].isin(list(cwms))]
+    for row in shown.to_dict("records"):  # discovered and class-optimised motifs (filters have their own row)
         support = "" if pd.isna(row.get("support")) else f", {int(row['n_seqlets'])} seqlets in {row['support']:.0%} of sequences"
-        matrix = cwms.get(row["motif_id"])
-        cells = [_img(logo_png(matrix, f"{row['motif_id']} (CWM{support})", signed=matrix is not None and
-                               row["method"] != "classopt"), row["motif_id"])] if matrix is not None else []
+        signed = row["method"] != "classopt"  # a class-optimised input has no contributions: its PWM is shown
+        kind = "CWM" if signed else "PWM"
+        cells = [_img(logo_png(cwms[row["motif_id"]], f"{row['motif_id']} ({kind}{support})", signed=signed),
+                      row["motif_id"])]
         best = targets.get(row["hit1_id"]) if isinstance(row["hit1_id"], str) else None
         if best is not None:
             verdict = "own matrix" if row["recovered"] else "family" if row["family_recovered"] else "other"
