@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from deepmotif.data.synthetic import markov_background, plant_multi
-from deepmotif.discover import discover, ism_scores
+from deepmotif.discover import discover, ism_scores, pfm_similarity
 from deepmotif.tomtom import consensus
 
 PLANTED = ("MA0035.5", "MA0496.4", "MA0502.3", "MA0139.2")  # GATA1, MAFK, NFYB, CTCF
@@ -31,20 +31,9 @@ def synthetic(n: int, pwms: list[np.ndarray], k: tuple[int, int], noise: float =
     return X, (X * score[:, None, :]).astype(np.float32)
 
 
-def similarity(a: np.ndarray, b: np.ndarray) -> float:
-    """Best Pearson correlation over offsets (overlap >= 3/4 of the narrower) and strands."""
-    best, need = -1.0, max(4, int(np.ceil(0.75 * min(a.shape[1], b.shape[1]))))
-    for bb in (b, b[::-1, ::-1]):
-        for off in range(-bb.shape[1] + 1, a.shape[1]):
-            lo, hi = max(0, off), min(a.shape[1], off + bb.shape[1])
-            if hi - lo >= need:
-                best = max(best, np.corrcoef(a[:, lo:hi].ravel(), bb[:, lo - off:hi - off].ravel())[0, 1])
-    return best
-
-
 def recovered(found, pwms: list[np.ndarray]) -> int:
     """Planted motifs matched (Pearson > 0.9) by some discovered motif."""
-    return len({int(np.argmax(s)) for s in ([similarity(m.pfm, p) for p in pwms] for m in found) if max(s) > 0.9})
+    return len({int(np.argmax(s)) for s in ([pfm_similarity(m.pfm, p) for p in pwms] for m in found) if max(s) > 0.9})
 
 
 def run_modisco(X: np.ndarray, attr: np.ndarray):
@@ -85,8 +74,8 @@ def main() -> None:
                     f"{consensus(found[0].pfm) if found else '-'}")
             if have_modisco and n in args.modisco_sizes:
                 mt, pats = run_modisco(X, attr)
-                got = len({int(np.argmax([similarity(p.sequence.T, q) for q in pwms])) for p in pats
-                           if max(similarity(p.sequence.T, q) for q in pwms) > 0.9})
+                got = len({int(np.argmax([pfm_similarity(p.sequence.T, q) for q in pwms])) for p in pats
+                           if max(pfm_similarity(p.sequence.T, q) for q in pwms) > 0.9})
                 ratio = f"{mt / max(dt, 1e-3):7.0f}x" if pats else "  (none)"
                 line += f"   {mt:6.1f} {len(pats):3d} {got}/{len(pwms)} {ratio}"
             print(line, flush=True)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from deepmotif.data.synthetic import markov_background, plant_multi
-from deepmotif.discover import DEFAULTS, discover, ism_scores, to_motifs
+from deepmotif.discover import DEFAULTS, discover, ism_scores, pfm_similarity, to_motifs
 
 PLANTED = ("MA0035.5", "MA0496.4", "MA0502.3", "MA0139.2")  # GATA1, MAFK, NFYB, CTCF
 
@@ -30,19 +30,6 @@ def _maps(n: int, pwms: list[np.ndarray], k: tuple[int, int] = (1, 1), rate: flo
     X[np.arange(n)[:, None], codes, np.arange(length)[None, :]] = 1
     score = (mask >= 0) + rng.normal(0, noise, (n, length))
     return X, (X * score[:, None, :]).astype(np.float32), sites
-
-
-def _similarity(a: np.ndarray, b: np.ndarray) -> float:
-    """Best Pearson correlation of two (4, w) matrices over offsets (overlap >= 3/4 of the narrower) and
-    both strands."""
-    best = -1.0
-    need = max(4, int(np.ceil(0.75 * min(a.shape[1], b.shape[1]))))
-    for bb in (b, b[::-1, ::-1]):
-        for off in range(-bb.shape[1] + 1, a.shape[1]):
-            lo, hi = max(0, off), min(a.shape[1], off + bb.shape[1])
-            if hi - lo >= need:
-                best = max(best, np.corrcoef(a[:, lo:hi].ravel(), bb[:, lo - off:hi - off].ravel())[0, 1])
-    return best
 
 
 def _check_consistent(found, X: np.ndarray) -> None:
@@ -71,7 +58,7 @@ def test_one_planted_motif_found_once_on_both_strands():
     assert len(found) == 1
     m = found[0]
     _check_consistent(found, X)
-    assert _similarity(m.pfm, planted) > 0.9
+    assert pfm_similarity(m.pfm, planted) > 0.9
     assert m.support > 0.8
     # seqlets sit on the planted sites, in one consistent orientation relative to the planted strand
     start, strand = sites["start"][m.seqlets[:, 0], 0], sites["strand"][m.seqlets[:, 0], 0]
@@ -89,7 +76,7 @@ def test_four_planted_motifs_found_distinct():
     found = discover(X, attr)
     _check_consistent(found, X)
     assert len(found) == 4
-    sim = np.array([[_similarity(m.pfm, p) for p in pwms] for m in found])
+    sim = np.array([[pfm_similarity(m.pfm, p) for p in pwms] for m in found])
     assert sorted(np.argmax(sim, axis=1)) == [0, 1, 2, 3]
     assert sim.max(axis=1).min() > 0.9
     # each sequence carries 2 of the 4 motifs on average
@@ -113,7 +100,7 @@ def test_deterministic_and_signed_ism_scores():
     with pytest.raises(ValueError, match="ism_scores"):
         discover(X, ism)
     found = discover(X, ism_scores(ism))
-    assert len(found) == 1 and _similarity(found[0].pfm, planted) > 0.9
+    assert len(found) == 1 and pfm_similarity(found[0].pfm, planted) > 0.9
 
 
 def test_bad_input():

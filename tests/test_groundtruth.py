@@ -161,28 +161,35 @@ def test_bad_input_names_file_line_and_field(tmp_path, koo12):
         groundtruth_tables("K", data, [], [], [], None, None, merge(DEFAULTS, {}))
 
 
-def test_small_groundtruth_run_through_the_command_line(tmp_path, capsys):
-    """KOO12-like data (the 12 motifs, 200 bp, 1-3 per positive), a small CNN trained a few epochs, then the
-    workflow's commands: saliency's attribution AUROC on planted bases must be well above chance."""
+def _train_multi_motif_cnn(tmp_path, name: str, motifs: str, n_train: int, n_test: int, epochs: int,
+                           interpret: dict):
+    """A synthetic_multi TF planting ``motifs`` (200 bp, 1-3 per positive) and a small exponential-activation
+    CNN trained on it through the command line; returns (config arguments, model dir, data file, JASPAR
+    file to write)."""
     sheet = tmp_path / "tfs.tsv"
-    sheet.write_text("name\tsource\ttrain\ttest\tjaspar_id\tjaspar_name\n"
-                     f"KOO\tsynthetic_multi\t\t\t\t{KOO12}\n")
+    sheet.write_text(f"name\tsource\ttrain\ttest\tjaspar_id\tjaspar_name\n{name}\tsynthetic_multi\t\t\t\t{motifs}\n")
     cfg = {"tfs": str(sheet), "jaspar": {"release": RELEASE},
-           "data": {"seq_len": 200, "seed": 1, "synthetic": {"n_train": 3000, "n_test": 150}},
+           "data": {"seq_len": 200, "seed": 1, "synthetic": {"n_train": n_train, "n_test": n_test}},
            "architectures": ["cnn_exp"],
            "models": {"cnn_exp": {"arch": "cnn", "filters": 32, "kernels": [19, 5], "pool": 4, "dropout": 0.2,
                                   "activation": "exp"}},
-           "train": {"epochs": 12, "patience": 4, "lr": 0.005, "device": "cpu"},
-           "interpret": {"n_top": 60, "methods": ["saliency", "ism", "filters"], "filters": {"min_sites": 5}},
-           "groundtruth": {"enabled": True, "e_value": 0.1}}
+           "train": {"epochs": epochs, "patience": 4, "lr": 0.005, "device": "cpu"},
+           "interpret": interpret, "groundtruth": {"enabled": True, "e_value": 0.1}}
     config = tmp_path / "config.yaml"
     config.write_text(json.dumps(cfg))
-    run = tmp_path / "KOO" / "cnn_exp"
-    data = tmp_path / "KOO" / "data.npz"
-    jaspar = tmp_path / "jaspar.meme"
+    run, data = tmp_path / name / "cnn_exp", tmp_path / name / "data.npz"
     c = ["--config", str(config)]
-    assert main(["prepare", *c, "--tf", "KOO", "--out", str(data)]) == 0
+    assert main(["prepare", *c, "--tf", name, "--out", str(data)]) == 0
     assert main(["train", *c, "--data", str(data), "--arch", "cnn_exp", "--out-dir", str(run), "--quiet"]) == 0
+    return c, run, data, tmp_path / "jaspar.meme"
+
+
+def test_small_groundtruth_run_through_the_command_line(tmp_path, capsys):
+    """KOO12-like data (the 12 motifs, 200 bp, 1-3 per positive), a small CNN trained a few epochs, then the
+    workflow's commands: saliency's attribution AUROC on planted bases must be well above chance."""
+    c, run, data, jaspar = _train_multi_motif_cnn(
+        tmp_path, "KOO", KOO12, n_train=3000, n_test=150, epochs=12,
+        interpret={"n_top": 60, "methods": ["saliency", "ism", "filters"], "filters": {"min_sites": 5}})
     assert json.loads((run / "metrics.json").read_text())["test_auroc"] > 0.7  # 1-3 motifs vs shuffles: a hard task
     assert main(["interpret", *c, "--data", str(data), "--model", str(run / "best.pt"),
                  "--out", str(run / "saliency.npz"), "--methods-out", str(run / "interpret.npz")]) == 0
@@ -233,23 +240,9 @@ FOUR = "CEBPB,Gabpa,MAFK,NFYB"
 def test_four_planted_motifs_are_found_as_distinct_motifs(tmp_path):
     """The small KOO12: four planted JASPAR motifs (1-3 per positive, 200 bp), an exponential-activation CNN,
     then motifs → match → groundtruth through the command line: all four come back as distinct discovered
-    motifs whose best JASPAR hit is the planted matrix itself (q < 0.05)."""
-    sheet = tmp_path / "tfs.tsv"
-    sheet.write_text(f"name\tsource\ttrain\ttest\tjaspar_id\tjaspar_name\nK4\tsynthetic_multi\t\t\t\t{FOUR}\n")
-    cfg = {"tfs": str(sheet), "jaspar": {"release": RELEASE},
-           "data": {"seq_len": 200, "seed": 1, "synthetic": {"n_train": 4000, "n_test": 400}},
-           "architectures": ["cnn_exp"],
-           "models": {"cnn_exp": {"arch": "cnn", "filters": 32, "kernels": [19, 5], "pool": 4, "dropout": 0.2,
-                                  "activation": "exp"}},
-           "train": {"epochs": 10, "patience": 4, "lr": 0.005, "device": "cpu"},
-           "interpret": {"n_top": 300, "methods": ["saliency", "ism"]},
-           "groundtruth": {"enabled": True}}
-    config = tmp_path / "config.yaml"
-    config.write_text(json.dumps(cfg))
-    run, data, jaspar = tmp_path / "K4" / "cnn_exp", tmp_path / "K4" / "data.npz", tmp_path / "jaspar.meme"
-    c = ["--config", str(config)]
-    assert main(["prepare", *c, "--tf", "K4", "--out", str(data)]) == 0
-    assert main(["train", *c, "--data", str(data), "--arch", "cnn_exp", "--out-dir", str(run), "--quiet"]) == 0
+    motifs, each with the planted matrix among its top 3 JASPAR hits (q < 0.05)."""
+    c, run, data, jaspar = _train_multi_motif_cnn(tmp_path, "K4", FOUR, n_train=4000, n_test=400, epochs=10,
+                                                  interpret={"n_top": 300, "methods": ["saliency", "ism"]})
     assert main(["interpret", *c, "--data", str(data), "--model", str(run / "best.pt"),
                  "--out", str(run / "saliency.npz"), "--methods-out", str(run / "interpret.npz")]) == 0
     assert main(["motifs", *c, "--tf", "K4", "--arch", "cnn_exp", "--data", str(data),

@@ -83,9 +83,11 @@ def test_tables_are_complete(run):
     assert set(motifs["motif_id"]) >= set(matches.loc[matches["n_motifs"] > 0, "motif_id"])
     discovered = motifs[motifs["motif_id"].str.contains(r"\.m\d+$")]
     assert len(discovered) and discovered["support"].between(0, 1).all() and (discovered["n_seqlets"] >= 10).all()
+    # (a zinc-finger matrix may tie with the own one on a real site: then the own family is among the top 3)
     significant = discovered[discovered["status"].eq("matched") & (discovered["hit1_q"] <= 0.05)]
     zinc = significant["hit1_family"].fillna("").str.contains("zinc finger") | significant["hit1_name"].str.startswith("CTCF")
-    assert not zinc.any(), significant.loc[zinc, ["motif_id", "hit1_name", "hit1_q"]]
+    alone = zinc & ~significant["family_recovered"]
+    assert not alone.any(), significant.loc[alone, ["motif_id", "hit1_name", "hit1_q", "hit2_name", "hit3_name"]]
     zinc = matches["best_family"].fillna("").str.contains("zinc finger") | matches["best_name"].fillna("").str.startswith("CTCF")
     assert not zinc.any(), matches.loc[zinc, ["motif_id", "best_name", "q_value"]]
     page = (run / "results/report.html").read_text()

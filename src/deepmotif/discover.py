@@ -299,6 +299,18 @@ def discover(X: np.ndarray, attr: np.ndarray, *, window: int = DEFAULTS["window"
     return found[:max_motifs]
 
 
+def pfm_similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Best Pearson correlation of two (4, w) matrices over their relative offsets (overlap at least 3/4 of
+    the narrower, and 4 columns) and both strands of ``b``; -1 when no offset overlaps enough."""
+    best, need = -1.0, max(4, int(np.ceil(0.75 * min(a.shape[1], b.shape[1]))))
+    for bb in (b, b[::-1, ::-1]):
+        for off in range(-bb.shape[1] + 1, a.shape[1]):
+            lo, hi = max(0, off), min(a.shape[1], off + bb.shape[1])
+            if hi - lo >= need:
+                best = max(best, np.corrcoef(a[:, lo:hi].ravel(), bb[:, lo - off:hi - off].ravel())[0, 1])
+    return float(best)
+
+
 def to_motifs(found: list[DiscoveredMotif], prefix: str, name: str = "") -> list[Motif]:
     """Discovered motifs → :class:`Motif` (ids ``{prefix}.m{rank}``, rank from 1; ``nsites`` = seqlets)."""
     return [Motif(id=f"{prefix}.m{rank}", name=name, pwm=m.pfm, nsites=m.n_seqlets)
