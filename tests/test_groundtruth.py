@@ -197,10 +197,12 @@ def test_small_groundtruth_run_through_the_command_line(tmp_path, capsys):
                  "--out", str(run / "filters.meme")]) == 0
     assert main(["motifs", *c, "--tf", "KOO", "--arch", "cnn_exp", "--data", str(data),
                  "--saliency", str(run / "saliency.npz"), "--interpret", str(run / "interpret.npz"),
-                 "--out", str(run / "motifs.meme"), "--windows", str(run / "windows.npz")]) == 0
+                 "--out", str(run / "motifs.meme"), "--windows", str(run / "windows.npz"),
+                 "--info", str(run / "info.tsv")]) == 0
     assert main(["jaspar", "--release", RELEASE, "--out", str(jaspar)]) == 0
     assert main(["match", *c, "--motifs", str(run / "motifs.meme"), str(run / "filters.meme"),
-                 "--windows", str(run / "windows.npz"), "--data", str(data), "--jaspar", str(jaspar),
+                 "--windows", str(run / "windows.npz"), "--info", str(run / "info.tsv"), "--data", str(data),
+                 "--jaspar", str(jaspar),
                  "--hits", str(tmp_path / "hits.tsv"), "--motif-table", str(tmp_path / "motifs.tsv"),
                  "--out", str(tmp_path / "matches.tsv")]) == 0
     out = {k: tmp_path / f"gt_{k}.tsv" for k in ("attribution", "filters", "recovery")}

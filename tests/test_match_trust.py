@@ -254,20 +254,25 @@ def test_match_motifs_end_to_end(tmp_path, jaspar):
     sheet.write_text("name\tsource\ttrain\ttest\tjaspar_id\tjaspar_name\tcell_line\n"
                      "GATA1\tsynthetic\t\t\tMA0035.5\tGATA1\tK562\n")
     info = tmp_path / "info.tsv"
-    info.write_text("motif_id\tn_seqlets\tsupport\tmean_attribution\nGATA1.cnn.ism.m2\t40\t0.4\t1.5\n")
+    info.write_text("motif_id\tmotif_rank\tn_seqlets\tsupport\tmean_attribution\nGATA1.cnn.ism.m2\t2\t40\t0.4\t1.5\n"
+                    "GATA1.cnn.deeplift\t0\t0\t0\t\n")  # a view in which the motifs stage found no motif
     cfg = {"tfs": str(sheet), "jaspar": {"release": RELEASE}, "match": {"backend": "memelite", "thresh": 0.5,
            "significance": 0.05}, "motifs": {}}
     hits, table, summary = match_motifs([tmp_path / "m.meme"], DEMO / "JASPAR2024_vertebrates_as_used.meme", cfg,
                                         info_files=[info])
-    assert table["status"].tolist() == ["no motif", "matched", "matched", "no motif", "matched"]
+    # in the motifs stage's method order, the view without motif included as a "no motif" row of rank 0
+    assert table["motif_id"].tolist() == ["GATA1.cnn.saliency", "GATA1.cnn.ism.m1", "GATA1.cnn.ism.m2",
+                                          "GATA1.cnn.deeplift", "GATA1.cnn.filter0", "GATA1.cnn.filter1"]
+    assert table["status"].tolist() == ["matched", "no motif", "matched", "no motif", "no motif", "matched"]
     assert table.set_index("motif_id").at["GATA1.cnn.ism.m2", "n_seqlets"] == 40
     assert np.isnan(table.set_index("motif_id").at["GATA1.cnn.saliency", "n_seqlets"])
     assert list(summary.columns) == SUMMARY_COLUMNS
-    assert summary["method"].tolist() == ["saliency", "ism", "filters"]  # the motifs stage's order
+    assert summary["method"].tolist() == ["saliency", "ism", "deeplift", "filters"]  # the motifs stage's order
+    assert summary.set_index("method").at["deeplift", "n_motifs"] == 0
     ism = summary.iloc[1]
     assert ism["motif_id"] == "GATA1.cnn.ism.m2" and ism["motif_rank"] == 2 and ism["n_motifs"] == 2
     assert ism["best_id"] == "MA0035.5" and ism["recovered"] and ism["family_recovered"] and ism["top_in_family"]
-    filters = summary.iloc[2]
+    filters = summary.iloc[3]
     assert filters["motif_id"] == "GATA1.cnn.filter1" and filters["n_filters"] == 2
     assert filters["filter_family_fraction"] == 0.5 and filters["family_recovered"]
     assert set(hits["Query_ID"]) <= {"GATA1.cnn.ism.m2", "GATA1.cnn.saliency", "GATA1.cnn.filter1"}

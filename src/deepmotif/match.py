@@ -483,7 +483,8 @@ def match_motifs(motif_files: list[str | Path], jaspar_file: str | Path, cfg: di
         Tomtom hits of the trimmed queries at the configured threshold (``match.thresh`` on the q-value),
         MEME's TSV columns plus names and ``admissible``.
     motifs : pandas.DataFrame
-        One row per query motif (columns :data:`MOTIF_COLUMNS`).
+        One row per query motif (columns :data:`MOTIF_COLUMNS`), and with ``info_files`` one "no motif" row
+        of ``motif_rank`` 0 for each view the motifs stage found no motif in.
     summary : pandas.DataFrame
         One row per TF × architecture × method (columns :data:`SUMMARY_COLUMNS`), filters in one row.
     """
@@ -504,13 +505,12 @@ def match_motifs(motif_files: list[str | Path], jaspar_file: str | Path, cfg: di
         targets += [m for m, _ in known if m.id not in {t.id for t in targets}]
     s = match_settings(cfg)
     hits, motifs = match_queries(queries, targets, own, families(release, tax), s)
-    listed = motifs
     if info_files:
         info = read_info(info_files)
         motifs = motifs.drop(columns=INFO_COLUMNS).merge(info[["motif_id", *INFO_COLUMNS]], on="motif_id",
                                                          how="left")[MOTIF_COLUMNS]
-        listed = pd.concat([motifs, views_without_motifs(info, motifs)], ignore_index=True)
-    table = summarise_filters(summarise(_in_method_order(listed), s["significance"])).drop(columns="_significant")
+        motifs = _in_method_order(pd.concat([motifs, views_without_motifs(info, motifs)], ignore_index=True))
+    table = summarise_filters(summarise(motifs, s["significance"])).drop(columns="_significant")
     if windows_files:
         if data_file is None:
             raise InputError("window files need the TF's data file (--data)")
