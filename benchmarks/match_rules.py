@@ -69,7 +69,7 @@ def run_variant(queries, targets, own, fams, settings, complete=True, ratio=np.i
     s = dict(settings, max_target_ratio=ratio, complete_overlap=complete, **{k: v for k, v in kw.items() if k in ("dist", "min_overlap")})
     similar = similar_to_own(own, targets, dict(s, backend=kw.get("backend", "memelite"),
                                                 tomtom_bin=kw.get("tomtom_bin")))
-    return summarise_motifs(every, queries, cores, own, targets, fams, s, similar)
+    return summarise_motifs(every, queries, cores, own, fams, s, similar)
 
 
 def score(table: pd.DataFrame, fams: dict, no_trace: set[str], weak: set[str], baseline_true: set[str]) -> dict:

@@ -12,7 +12,7 @@ import torch
 from deepmotif.data.onehot import codes_to_one_hot
 from deepmotif.data.synthetic import markov_background, plant_motifs
 from deepmotif.interpret import compute_methods
-from deepmotif.match import TABLE_COLUMNS, summarise_filters
+from deepmotif.match import SUMMARY_COLUMNS, summarise_filters
 from deepmotif.models import build_model
 from deepmotif.motifs import (core_starts, cut_windows, informative_offset, ism_importance, window_match_fraction,
                               window_match_fractions, window_motif)
@@ -73,11 +73,13 @@ def test_summarise_filters_keeps_one_row_per_model():
     rows = []
     for arch, qs in (("cnn", [0.5, 0.01, 0.2]), ("cnnrnn", [0.3])):
         rows.append({"tf": "T", "architecture": arch, "method": "saliency", "motif_id": f"T.{arch}.saliency",
-                     "q_value": 0.001, "p_value": 1e-6, "recovered": True, "top_in_family": True})
+                     "q_value": 0.001, "p_value": 1e-6, "recovered": True, "family_recovered": True,
+                     "top_in_family": True})
         for f, q in enumerate(qs):
             rows.append({"tf": "T", "architecture": arch, "method": f"filter{f}", "motif_id": f"T.{arch}.filter{f}",
-                         "q_value": q, "p_value": q / 100, "recovered": q < 0.05, "top_in_family": q < 0.05})
-    table = pd.DataFrame(rows).reindex(columns=TABLE_COLUMNS)
+                         "q_value": q, "p_value": q / 100, "recovered": q < 0.05, "family_recovered": q < 0.05,
+                         "top_in_family": q < 0.05})
+    table = pd.DataFrame(rows).reindex(columns=SUMMARY_COLUMNS)
     table["_significant"] = table["q_value"] <= 0.05
     out = summarise_filters(table)
     assert out["method"].tolist() == ["saliency", "filters", "saliency", "filters"]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from deepmotif.memeio import Motif
+from deepmotif.trim import TRIM_BITS, core_bounds
 
 #: every parameter of :func:`discover` with its default (config ``motifs.discover.*``)
 DEFAULTS = {
@@ -36,7 +37,7 @@ DEFAULTS = {
                                 # 0.18 at 20) ...
     "min_support": 0.02,        # ... and so are motifs carried by a smaller share of the sequences
     "max_motifs": 10,           # motifs returned at most (most seqlets first)
-    "trim_bits": 0.3,           # flank columns of the PFM below this information content (bits) are dropped
+    "trim_bits": TRIM_BITS,     # flank columns of the PFM below this information content (bits) are dropped
     "min_width": 4,             # motifs narrower than this after trimming are dropped
     "seed": 0,                  # random state of the null permutations and of the subsample
 }
@@ -466,6 +467,4 @@ def _frequencies(onehot: np.ndarray) -> np.ndarray:
 def _core(pfm: np.ndarray, min_bits: float, nsites: int) -> tuple[int, int]:
     """Column range [lo, hi) left after dropping flank columns below ``min_bits`` (:func:`deepmotif.trim.core_bounds`,
     small-sample corrected for ``nsites`` seqlets); (0, 0) when none is left."""
-    from deepmotif.trim import core_bounds
-
     return core_bounds(Motif("core", "", pfm, nsites), min_bits) or (0, 0)

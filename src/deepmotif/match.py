@@ -45,7 +45,7 @@ from deepmotif.config import read_sheet
 from deepmotif.errors import InputError
 from deepmotif.jaspar import families, row_known_motifs
 from deepmotif.memeio import Motif, read_meme
-from deepmotif.tomtom import tomtom
+from deepmotif.tomtom import NAME_COLUMNS, TOMTOM_COLUMNS, tomtom
 from deepmotif.trim import MIN_BITS, MIN_MEAN_BITS, TRIM_BITS, core_bounds, informative, total_information, trim
 
 TABLE_COLUMNS = ["tf", "architecture", "method", "motif_id", "consensus", "n_sites", "best_id", "best_name",
@@ -199,7 +199,7 @@ def _tomtom(queries: list[Motif], targets: list[Motif], settings: dict) -> pd.Da
 
 
 def summarise_motifs(hits: pd.DataFrame, queries: list[Motif], cores: dict[str, Motif | None], own: dict,
-                     targets: list[Motif], target_families: dict[str, frozenset], settings: dict,
+                     target_families: dict[str, frozenset], settings: dict,
                      similar: dict[str, frozenset] | None = None) -> pd.DataFrame:
     """One row per query motif (columns :data:`MOTIF_COLUMNS`) from Tomtom's complete hit list of the
     trimmed informative queries.
@@ -207,8 +207,8 @@ def summarise_motifs(hits: pd.DataFrame, queries: list[Motif], cores: dict[str, 
     Parameters
     ----------
     hits : pandas.DataFrame
-        Tomtom output with all pairs (no threshold), columns as MEME's TSV plus ``Target_name``; query ids
-        those of ``queries``; an ``admissible`` column, when present, replaces :func:`admissible`.
+        Tomtom output with all pairs (no threshold), columns as MEME's TSV plus ``Target_name`` and
+        ``admissible`` (:func:`admissible`); query ids those of the cores.
     queries : list of Motif
         Query motifs as extracted (ids ``TF.arch.method[.mN]``).
     cores : dict
@@ -217,8 +217,6 @@ def summarise_motifs(hits: pd.DataFrame, queries: list[Motif], cores: dict[str, 
         TF name → (its own JASPAR motif, its TF families), or a list of such pairs for a TF with several
         planted motifs (source ``synthetic_multi``): a hit then counts for any of them, and ``own_*``
         describe the best-ranked one (``own_id`` lists them all).
-    targets : list of Motif
-        The Tomtom targets (for the admissibility rule).
     target_families : dict
         JASPAR matrix ID → TF families.
     settings : dict
@@ -234,15 +232,7 @@ def summarise_motifs(hits: pd.DataFrame, queries: list[Motif], cores: dict[str, 
     """
     significance = settings["significance"]
     broad = broad_families(target_families, int(settings["broad_family_size"]))
-    t_cores, t_widths = target_geometry(targets, settings["trim_bits"])
-    widths = {i: c.width for i, c in cores.items() if c is not None}
-    if "admissible" in hits:
-        ok = hits["admissible"].to_numpy(dtype=bool)
-    elif len(hits):
-        ok = admissible(hits, widths, t_cores, t_widths, settings["max_target_ratio"],
-                        settings["complete_overlap"])
-    else:
-        ok = np.zeros(0, dtype=bool)
+    ok = hits["admissible"].to_numpy(dtype=bool)
     by_query = {qid: g for qid, g in hits[ok].groupby("Query_ID", sort=False)}
     all_by_query = {qid: g for qid, g in hits.groupby("Query_ID", sort=False)}
     rows = []
@@ -337,14 +327,13 @@ def summarise_filters(table: pd.DataFrame) -> pd.DataFrame:
     The row is the filter whose best hit is most significant (smallest q-value, then p-value; the first
     filter on ties), with ``n_filters`` (filters matched), ``filter_match_fraction`` (share of them whose
     best hit has q <= significance, i.e. ``_significant`` of their own row) and ``filter_family_fraction``
-    (share that are ``family_recovered``, or ``recovered`` in a table without that column: a significant
-    hit to the TF's own motif or family); ``recovered`` / ``family_recovered`` are true when any filter's
-    is, ``top_in_family`` is that of the best filter.
+    (share that are ``family_recovered``: a significant hit to the TF's own motif or family);
+    ``recovered`` / ``family_recovered`` are true when any filter's is, ``top_in_family`` is that of the
+    best filter, ``n_motifs`` is ``n_filters``.
     """
     is_filter = table["method"].astype(str).str.fullmatch(FILTER_METHOD.pattern)
     if not is_filter.any():
         return table
-    family_col = "family_recovered" if "family_recovered" in table else "recovered"
     rows = []
     for (tf, arch), group in table.groupby(["tf", "architecture"], sort=False):
         filt = group[is_filter.loc[group.index]]
@@ -355,17 +344,14 @@ def summarise_filters(table: pd.DataFrame) -> pd.DataFrame:
         best["method"] = "filters"
         best["n_filters"] = len(filt)
         best["filter_match_fraction"] = float(filt["_significant"].astype(bool).mean())
-        best["filter_family_fraction"] = float(filt[family_col].astype(bool).mean())
+        best["filter_family_fraction"] = float(filt["family_recovered"].astype(bool).mean())
         best["recovered"] = bool(filt["recovered"].astype(bool).any())
-        if "family_recovered" in table:
-            best["family_recovered"] = bool(filt["family_recovered"].astype(bool).any())
-        if "n_motifs" in table:
-            best["n_motifs"] = len(filt)
+        best["family_recovered"] = bool(filt["family_recovered"].astype(bool).any())
+        best["n_motifs"] = len(filt)
         rows.append(best.to_frame().T)
     out = pd.concat(rows, ignore_index=True).infer_objects()
     for col in ("top_in_family", "recovered", "family_recovered"):
-        if col in out:
-            out[col] = out[col].astype(bool)
+        out[col] = out[col].astype(bool)
     return out
 
 
@@ -541,12 +527,9 @@ def match_queries(queries: list[Motif], targets: list[Motif], own: dict, target_
         every["admissible"] = admissible(every, {c.id: c.width for c in sent}, t_cores, t_widths,
                                          settings["max_target_ratio"], settings["complete_overlap"])
     else:
-        every = pd.DataFrame(columns=["Query_ID", "Target_ID", "Optimal_offset", "p-value", "E-value", "q-value",
-                                      "Overlap", "Query_consensus", "Target_consensus", "Orientation",
-                                      "Query_name", "Target_name", "admissible"])
+        every = pd.DataFrame(columns=[*TOMTOM_COLUMNS, *NAME_COLUMNS, "admissible"])
     needs_similar = any(set().union(*[f for _, f, _ in _own_pairs(own[split_motif_id(c.id)[0]], "")])
                         & broad_families(target_families, int(settings["broad_family_size"])) for c in sent)
     similar = similar_to_own(own, targets, settings) if needs_similar else {}
-    motifs = summarise_motifs(every, queries, cores, own, targets, target_families,
-                              settings, similar)
+    motifs = summarise_motifs(every, queries, cores, own, target_families, settings, similar)
     return every, motifs

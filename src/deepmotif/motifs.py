@@ -411,21 +411,18 @@ def method_maps(X: np.ndarray, saliency_map: np.ndarray, extra: dict) -> dict[st
     return {m: maps[m] for m in MAP_METHODS if m in maps}
 
 
-def paper_windows(X: np.ndarray, attr: np.ndarray, extra: dict, width: int) -> dict[str, np.ndarray]:
+def paper_windows(maps: dict[str, np.ndarray], extra: dict, width: int, length: int) -> dict[str, np.ndarray]:
     """Window starts (before alignment) of the Deep Motif Dashboard's procedure, per sequence-specific
-    method: the strongest width-``width`` window of each map, the steepest rise of the temporal scores
-    (:func:`temporal_windows`), the most activating conv window re-centred to ``width``."""
-    starts = {"saliency": best_windows(attr, width)}
+    method: the strongest width-``width`` window of each attribution map of :func:`method_maps`
+    (saliency, ISM importance, DeepLIFT-SHAP, IG), the steepest rise of the temporal scores
+    (:func:`temporal_windows`), the most activating conv window re-centred to ``width`` in sequences of
+    ``length``."""
+    starts = {m: best_windows(maps[m], width) for m in ("saliency", "ism", "deeplift", "ig") if m in maps}
     if "temporal_forward" in extra:
         starts["temporal_fwd"], starts["temporal_bwd"] = temporal_windows(
             extra["temporal_forward"], extra["temporal_backward"], width)
-    if "ism" in extra:
-        starts["ism"] = best_windows(ism_importance(extra["ism"], X), width)
-    for method in ("deeplift", "ig"):
-        if method in extra:
-            starts[method] = best_windows(extra[method], width)
     if "convact_start" in extra:
-        starts["convact"] = recentre(extra["convact_start"], int(extra["convact_kernel"]), width, X.shape[2])
+        starts["convact"] = recentre(extra["convact_start"], int(extra["convact_kernel"]), width, length)
     return {m: starts[m] for m in MAP_METHODS if m in starts}
 
 
@@ -519,29 +516,32 @@ def extract_motifs(tf: str, arch: str, X: np.ndarray, attr: np.ndarray, extra: d
     width, max_shift = int(settings["width"]), int(settings["max_shift"])
     params = {**settings["discover"], "trim_bits": float(settings["trim_bits"])}
     motifs, rows, cwms = [], [], {}
-    for method, view in method_maps(X, attr, extra).items():
-        found = discover(X, view, **params)
-        if not found:  # the view holds no motif: one info row says so (the match table keeps its row)
-            rows.append({"motif_id": f"{tf}.{arch}.{method}", "tf": tf, "architecture": arch, "method": method,
-                         "motif_rank": 0, "n_seqlets": 0, "support": 0.0, "mean_attribution": np.nan, "width": 0})
-        for rank, (motif, d) in enumerate(zip(to_motifs(found, f"{tf}.{arch}.{method}", tf), found), start=1):
-            cwms[f"cwm_{len(motifs)}"], cwms[f"seqlets_{len(motifs)}"] = d.cwm, d.seqlets
+
+    def add(method: str, motif: Motif | None, rank: int, matrix=None, seqlets=None, n_seqlets: int = 0,
+            support: float = np.nan, mean_attribution: float = np.nan) -> None:
+        """One info row; a motif (None: the view holds none, one row of rank 0 says so) and its matrix."""
+        if motif is not None:
+            cwms[f"cwm_{len(motifs)}"], cwms[f"seqlets_{len(motifs)}"] = matrix, seqlets
             motifs.append(motif)
-            rows.append({"motif_id": motif.id, "tf": tf, "architecture": arch, "method": method,
-                         "motif_rank": rank, "n_seqlets": d.n_seqlets, "support": d.support,
-                         "mean_attribution": d.mean_attribution, "width": motif.width})
+        rows.append({"motif_id": motif.id if motif is not None else f"{tf}.{arch}.{method}", "tf": tf,
+                     "architecture": arch, "method": method, "motif_rank": rank if motif is not None else 0,
+                     "n_seqlets": n_seqlets, "support": support, "mean_attribution": mean_attribution,
+                     "width": motif.width if motif is not None else 0})
+
+    maps = method_maps(X, attr, extra)
+    for method, view in maps.items():
+        found = discover(X, view, **params)
+        if not found:  # the match table keeps the view's row
+            add(method, None, 0, support=0.0)
+        for rank, (motif, d) in enumerate(zip(to_motifs(found, f"{tf}.{arch}.{method}", tf), found), start=1):
+            add(method, motif, rank, d.cwm, d.seqlets, d.n_seqlets, d.support, d.mean_attribution)
     if "classopt_pwm" in extra:
         core = classopt_core(extra["classopt_pwm"], extra.get("classopt_ism"), width, float(settings["trim_bits"]),
                              motif_id=f"{tf}.{arch}.classopt", name=tf)
-        if core is not None:
-            cwms[f"cwm_{len(motifs)}"], cwms[f"seqlets_{len(motifs)}"] = core.pwm, np.zeros((0, 3), np.int64)
-            motifs.append(core)
-        rows.append({"motif_id": f"{tf}.{arch}.classopt", "tf": tf, "architecture": arch, "method": "classopt",
-                     "motif_rank": 1 if core is not None else 0, "n_seqlets": 0, "support": np.nan,
-                     "mean_attribution": np.nan, "width": 0 if core is None else core.width})
+        add("classopt", core, 1, None if core is None else core.pwm, np.zeros((0, 3), np.int64))
     cwms["ids"] = np.asarray([m.id for m in motifs], dtype=str)
     windows = {"width": np.asarray(width), "tf": np.asarray(tf), "arch": np.asarray(arch)}
-    starts = paper_windows(X, attr, extra, width)
+    starts = paper_windows(maps, extra, width, X.shape[2])
     for method, s in starts.items():
         motif, aligned, strands = window_motif(X, s, width, max_shift=max_shift)
         windows.update({f"{method}_start": s, f"{method}_aligned": aligned, f"{method}_strand": strands,

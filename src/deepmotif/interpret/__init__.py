@@ -69,6 +69,7 @@ def compute_methods(model, arch: str, X: np.ndarray, cfg: dict, device=None, log
     if unknown:
         raise ValueError(f"unknown interpret method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}")
     batch = int(cfg.get("batch_size", 256))
+    ism_batch = int(cfg.get("ism", {}).get("batch_size", 1024))  # ISM of the explained sequences and of classopt
     out: dict[str, np.ndarray] = {}
     done = []
     for method in METHODS:
@@ -96,12 +97,11 @@ def compute_methods(model, arch: str, X: np.ndarray, cfg: dict, device=None, log
             from deepmotif.interpret.ism import ism
 
             consensus = np.eye(4, dtype=np.float32)[:, np.argmax(pwm, axis=0)][None]
-            out["classopt_ism"] = ism(model, consensus, batch_size=int(cfg.get("ism", {}).get("batch_size", 1024)),
-                                      device=device)
+            out["classopt_ism"] = ism(model, consensus, batch_size=ism_batch, device=device)
         elif method == "ism":
             from deepmotif.interpret.ism import ism
 
-            out["ism"] = ism(model, X, batch_size=int(cfg.get("ism", {}).get("batch_size", 1024)), device=device)
+            out["ism"] = ism(model, X, batch_size=ism_batch, device=device)
         elif method == "convact":
             from deepmotif.interpret.filters import conv_activation_windows
 
