@@ -113,9 +113,9 @@ def test_ism_is_exact_on_a_linear_model():
         ism(LinearModel(W), X, batch_size=0)
 
 
-@pytest.mark.parametrize("mode", ["softmax", "l2"])
+@pytest.mark.parametrize("mode", ["onehot", "softmax", "l2"])
 def test_class_optimisation_climbs_and_returns_a_pwm(mode):
-    model = _gata_cnn(activation="exp" if mode == "softmax" else "relu", bias=0.0)
+    model = _gata_cnn(activation="relu" if mode == "l2" else "exp", bias=0.0)
     pwm, trace = class_optimize(model, 12, n_restarts=4, steps=80, lr=0.1, l2=1e-2, mode=mode, seed=1)
     assert pwm.shape == (4, 12) and np.allclose(pwm.sum(axis=0), 1) and np.all(pwm >= 0)
     assert trace.shape == (4, 81)
@@ -123,7 +123,11 @@ def test_class_optimisation_climbs_and_returns_a_pwm(mode):
     smooth = np.convolve(mean, np.ones(10) / 10, mode="valid")
     assert mean[-1] > mean[0] + 1.0
     assert np.all(np.diff(smooth) >= -1e-3 * np.abs(smooth[:-1]).max())
-    if mode == "softmax":
+    if mode == "onehot":  # the trace scores sequences: the final one is the PWM's consensus
+        best = np.eye(4, dtype=np.float32)[:, pwm.argmax(axis=0)][None]
+        with torch.no_grad():
+            assert np.isclose(trace[:, -1].max(), model(torch.from_numpy(best)).item(), atol=1e-5)
+    if mode != "l2":
         motif = optimized_motif(pwm, 4, motif_id="gata.cnn.classopt")
         assert "".join("ACGT"[i] for i in motif.pwm.argmax(axis=0)) == "GATA"
         assert motif.pwm.shape == (4, 4) and motif.id == "gata.cnn.classopt"

@@ -79,3 +79,26 @@ def test_window_match_fraction_counts_windows_matching_the_own_motif():
         window_match_fraction(X, starts, own.width, own, [t for t in targets if t.id != own.id])
     with pytest.raises(ValueError, match=r"starts must be \(60,\) integers"):
         window_match_fraction(X, starts[:-1], own.width, own, targets)
+
+
+def test_credit_rises_spreads_each_rise_over_the_bases_it_completes():
+    import pytest
+
+    from deepmotif.motifs import credit_rises, temporal_rises
+
+    length, width = 20, 4
+    forward = np.full((1, length), 0.1)
+    forward[0, 9:] = 0.9  # a motif at 6..9 completes on reading base 9
+    backward = np.full((1, length), 0.1)
+    backward[0, :7] = 0.9  # read from the right, it completes on reading base 6
+    fwd, bwd = temporal_rises(forward, backward, empty=0.1)
+    f, b = credit_rises(fwd, width, "forward"), credit_rises(bwd, width, "backward")
+    assert np.flatnonzero(f[0]).tolist() == [6, 7, 8, 9] and np.allclose(f[0, 6:10], 0.2)
+    assert np.flatnonzero(b[0]).tolist() == [6, 7, 8, 9] and np.allclose(b[0, 6:10], 0.2)
+    assert np.allclose(f.sum(), fwd.sum()) and np.allclose(credit_rises(fwd, 1, "forward"), fwd)
+    edge = credit_rises(np.eye(1, length, 1), width, "forward")  # credit before base 0 is dropped
+    assert np.allclose(edge[0, :2], 0.25) and np.isclose(edge.sum(), 0.5)
+    with pytest.raises(ValueError, match="width must be >= 1"):
+        credit_rises(fwd, 0, "forward")
+    with pytest.raises(ValueError, match="direction must be"):
+        credit_rises(fwd, 2, "sideways")

@@ -61,7 +61,7 @@ DEFAULTS: dict = {
     # sequences for motif discovery; attributions select nothing, so training positives are fair game).
     "interpret": {"n_top": 200, "split": "test", "batch_size": 256, "threads": 1,
                   "methods": ["saliency", "temporal", "classopt", "ism", "convact", "filters"],
-                  "classopt": {"mode": "softmax", "l2": 0.001, "steps": 200, "restarts": 8, "lr": 0.1, "seed": 1},
+                  "classopt": {"mode": "onehot", "l2": 0.001, "steps": 200, "restarts": 8, "lr": 0.1, "seed": 1},
                   "ism": {"batch_size": 1024},
                   "filters": {"threshold": 0.5, "min_sites": 10},
                   "deeplift": {"n_shuffles": 10, "batch_size": 64},

@@ -89,7 +89,7 @@ def compute_methods(model, arch: str, X: np.ndarray, cfg: dict, device=None, log
             c = cfg.get("classopt", {})
             pwm, trace = class_optimize(model, X.shape[2], n_restarts=int(c.get("restarts", 8)),
                                         steps=int(c.get("steps", 200)), lr=float(c.get("lr", 0.1)),
-                                        l2=float(c.get("l2", 1e-3)), mode=c.get("mode", "softmax"),
+                                        l2=float(c.get("l2", 1e-3)), mode=c.get("mode", "onehot"),
                                         seed=int(c.get("seed", 1)), device=device)
             out["classopt_pwm"], out["classopt_trace"] = pwm, trace
             # which positions of the optimised input the model relies on: ISM of its consensus sequence (the
