@@ -155,6 +155,21 @@ def test_select_size_uses_validation_not_test(tmp_path):
     assert not list(tmp_path.glob(".best.pt.*")) and not list(tmp_path.glob(".metrics.json.*"))
 
 
+def test_select_size_of_multitask_models_uses_their_mean_task_auroc(tmp_path):
+    runs = [_size_run(tmp_path / "small", "small", 0.5, valid=0.90, test=0.9, filters=2),
+            _size_run(tmp_path / "medium", "medium", 1.0, valid=0.85, test=0.9, filters=4)]
+    for run, task in zip(runs, (0.70, 0.80)):
+        m = json.loads(run.read_text())
+        run.write_text(json.dumps({**m, "selected_on": "valid_task_auroc", "valid_task_auroc": task}))
+    best, records = select_size(runs)
+    assert records[best]["size"] == "medium"  # the score's AUROC would have picked small
+    assert write_selected_size(runs, tmp_path / "best.pt", tmp_path / "m.json")["sizes"]["selected_on"] == \
+        "valid_task_auroc"
+    plain = _size_run(tmp_path / "large", "large", 2.0, valid=0.99, test=0.9, filters=8)
+    with pytest.raises(InputError, match="selected on 'valid_auroc'"):
+        select_size([*runs, plain])
+
+
 def test_select_size_ties_go_to_the_smaller_model(tmp_path):
     runs = [_size_run(tmp_path / "large", "large", 2.0, valid=0.9, test=0.9, filters=8),
             _size_run(tmp_path / "small", "small", 0.5, valid=0.9, test=0.8, filters=2)]
@@ -179,10 +194,11 @@ def test_select_size_errors_name_file_and_field(tmp_path, capsys):
 
 def test_sizes_scale_filters_and_hidden(tmp_path):
     cfg = merge(DEFAULTS, {"models": {"cnnrnn": {"filters": 10, "hidden": 3}, "sizes": {"tiny": 0.1}}})
-    assert sized_model_params(cfg, "cnnrnn", "small") == {**cfg["models"]["cnnrnn"], "filters": 5, "hidden": 2}
+    given = {k: v for k, v in cfg["models"]["cnnrnn"].items() if v is not None}  # None: the model's default
+    assert sized_model_params(cfg, "cnnrnn", "small") == {**given, "filters": 5, "hidden": 2}
     assert sized_model_params(cfg, "cnnrnn", "large")["filters"] == 20
     assert sized_model_params(cfg, "cnnrnn", "tiny")["hidden"] == 1  # rounded, at least 1
-    assert sized_model_params(cfg, "cnnrnn", None) == cfg["models"]["cnnrnn"]
+    assert sized_model_params(cfg, "cnnrnn", None) == given
     with pytest.raises(InputError, match=r"cfg\.yaml, field 'models\.sizes': unknown model size 'huge'"):
         sized_model_params(cfg, "cnn", "huge", path="cfg.yaml")
 

@@ -141,3 +141,69 @@ def test_on_bad_checkpoint_setting_keeps_a_good_checkpoint(tmp_path, task, capsy
     m = fit("rnn", SMALL["rnn"], task, tmp_path, {"epochs": 2, "on_bad_checkpoint": "restart"}, progress=True)
     assert "resuming rnn from epoch 2" in capsys.readouterr().err
     assert m["epochs_run"] == 2
+
+
+def test_any_log_odds_is_the_log_odds_that_some_task_is_positive():
+    from deepmotif.models import any_log_odds
+
+    logits = torch.tensor([[2.0, -3.0, 0.5], [-8.0, -9.0, -7.5], [30.0, 25.0, -40.0]], requires_grad=True)
+    p = torch.sigmoid(logits.detach().double())
+    any_p = 1 - (1 - p).prod(dim=1)
+    score = any_log_odds(logits)
+    assert torch.allclose(score[:2].double(), torch.log(any_p / (1 - any_p))[:2], atol=1e-4, rtol=1e-4)
+    assert torch.isclose(score[2], torch.tensor(55.0), rtol=1e-4)  # P(no task) = e^-(30 + 25): log-odds 55
+    score.sum().backward()
+    # every positive task weighs about 1, a negative one about 0: each motif a sequence carries is explained
+    assert torch.allclose(logits.grad[2], torch.tensor([1.0, 1.0, 0.0]), atol=1e-6)
+    one = torch.tensor([[1.5], [-2.0]])
+    assert torch.equal(any_log_odds(one), one.squeeze(-1))
+
+
+def _two_motif_task(n: int, seed: int):
+    """Positives carry GATAAGCA or CCAATGGT (half each), each its own task; negatives are their shuffles."""
+    words = [[2, 0, 3, 0, 0, 2, 1, 0], [1, 1, 0, 0, 3, 2, 2, 3]]
+    parts = [plant_motifs(markov_background(n // 2, 60, [seed, k]), np.eye(4)[:, w], 1.0, [seed, k, 1])[0]
+             for k, w in enumerate(words)]
+    codes, y = add_shuffled_negatives(np.concatenate(parts), seed + 2)
+    motif = np.repeat(np.r_[np.zeros(n // 2), np.ones(n // 2)].astype(int), 2)  # add_shuffled interleaves
+    labels = np.zeros((len(y), 2), np.float32)
+    labels[np.arange(len(y)), motif] = y
+    return codes_to_one_hot(codes), labels
+
+
+def test_multitask_fit_learns_each_task_and_scores_any_task(tmp_path):
+    from sklearn.metrics import roc_auc_score
+
+    data = {"train": _two_motif_task(600, 1), "valid": _two_motif_task(100, 10), "test": _two_motif_task(200, 20)}
+    params = {"filters": 32, "kernels": [9], "dropout": 0.1, "tasks": 2}
+    m = fit("cnn", params, data, tmp_path, {"epochs": 5, "batch_size": 32, "lr": 1e-2}, progress=False)
+    assert m["test_auroc"] > 0.9, m  # the model's one score against "any task positive"
+    assert m["selected_on"] == "valid_task_auroc" and m["test_task_auroc"] > 0.9
+    assert m["best_epoch"] == int(np.argmax([h["valid_task_auroc"] for h in m["history"]])) + 1
+    model, _ = load_model(tmp_path / "best.pt")
+    X, labels = data["test"]
+    with torch.no_grad():
+        per_task = model.task_logits(torch.from_numpy(X)).numpy()
+        score = model(torch.from_numpy(X)).numpy()
+    assert per_task.shape == (len(X), 2) and score.shape == (len(X),)
+    for k in range(2):  # each output tells its own motif from the other's positives and the negatives
+        assert roc_auc_score(labels[:, k], per_task[:, k]) > 0.9
+
+
+def test_planted_tasks_come_from_the_data(tmp_path):
+    from deepmotif.data.prepare import load_task_labels
+    from deepmotif.train import training_data
+
+    sites = np.array([[0, 2, -1], [1, -1, -1], [-1, -1, -1]])
+    arrays = {f"{s}_{k}": v for s in ("train", "valid", "test") for k, v in
+              (("codes", np.zeros((3, 5), np.uint8)), ("y", np.array([1, 1, 0])), ("sites_motif", sites))}
+    np.savez(tmp_path / "multi.npz", **arrays, meta_planted_names=np.array(["A", "B", "C"]))
+    assert load_task_labels(tmp_path / "multi.npz", "test").tolist() == [[1, 0, 1], [0, 1, 0], [0, 0, 0]]
+    data, params = training_data(tmp_path / "multi.npz", {"filters": 4, "tasks": "planted"})
+    assert params == {"filters": 4, "tasks": 3} and data["train"][1].shape == (3, 3)
+    data, params = training_data(tmp_path / "multi.npz", {"filters": 4})
+    assert params == {"filters": 4} and data["train"][1].shape == (3,)
+    plain = {k: v for k, v in arrays.items() if "sites" not in k}
+    np.savez(tmp_path / "plain.npz", **plain)
+    with pytest.raises(InputError, match="tasks: planted needs a data set with planted motifs"):
+        training_data(tmp_path / "plain.npz", {"tasks": "planted"})

@@ -50,7 +50,7 @@ TINY = {
     "models": {"cnn": {"filters": 8, "kernels": [9], "pool": 2}},
     "train": {"epochs": 2, "patience": 1, "batch_size": 64, "device": "cpu"},
     "interpret": {"n_top": 20},
-    # no GPU on the test node: the shipped config asks for one per train/saliency job
+    # no GPU on the test node: the shipped config asks for one per train/interpret job
     "resources": {"gpu": 0, "train": {"runtime": 15, "mem_mb": 2000}, "interpret": {"runtime": 15, "mem_mb": 2000}},
 }
 
@@ -322,7 +322,7 @@ def test_slurm_profile_resources(tmp_path):
     assert {"slurm_partition", "slurm_account", "runtime", "mem_mb", "cpus_per_task"} <= set(defaults)
     gpus = 1 if config["gpu"] == "auto" else config["gpu"]  # auto: 1 for jobs sent to a cluster
     assert gpus >= 1 and profile["executor"] == "slurm"
-    gpu_rules = {"train": "train", "saliency": "interpret"}  # rule → its section in config `resources`
+    gpu_rules = {"train": "train", "interpret": "interpret"}  # rule → its section in config `resources`
 
     rules = _dry_run_resources("--executor", "slurm", "--profile", PROFILE, "--workflow-profile", "none")
     for rule, res in rules.items():
@@ -353,14 +353,14 @@ def test_slurm_profile_resources(tmp_path):
 
 
 def test_workstation_profile_holds_gpu_token(tmp_path):
-    """profiles/default: with a GPU, train/saliency take the single `gpu` token (one GPU job at a time), others
+    """profiles/default: with a GPU, train/interpret take the single `gpu` token (one GPU job at a time), others
     none."""
     override = tmp_path / "override.yaml"
     override.write_text(yaml.safe_dump({"resources": {"gpu": 1}}))
     rules = _dry_run_resources("--profile", "profiles/default", "--cores", "2", "--configfile", "config/config.yaml",
                                str(override))
-    assert rules["train"]["gpu"] == rules["saliency"]["gpu"] == "1"
-    assert all("gpu" not in res for rule, res in rules.items() if rule not in ("train", "saliency"))
+    assert rules["train"]["gpu"] == rules["interpret"]["gpu"] == "1"
+    assert all("gpu" not in res for rule, res in rules.items() if rule not in ("train", "interpret"))
     # `gpu: auto` on a machine without GPU is checked on a real local run in tests/test_workflow.py.
 
 
@@ -408,7 +408,7 @@ def test_workflow_on_slurm(slurm_cluster, tmp_path):
     seen2 = _check_all_through_slurm(log2)
     assert {s for s, _ in seen2.values()} == {"COMPLETED"}
     rules2 = sorted(_rule_jobs(log2).values())
-    for rule in ("prepare", "pwm_baseline", "train", "saliency", "motifs"):  # GATAF's only
+    for rule in ("prepare", "pwm_baseline", "train", "interpret", "motifs"):  # GATAF's only
         assert rules2.count(rule) == 1, rules2
     assert {"auroc_table", "match", "html_report"} <= set(rules2) and "jaspar_db" not in rules2, rules2
     assert not re.search(r"wildcards: tf=GATA1\b", _own(log2))

@@ -211,11 +211,11 @@ def test_report_renders_in_a_headless_browser(run, tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("nvidia-smi") is not None, reason="checks the CPU-only case")
 def test_gpu_auto_takes_no_gpu_token_without_gpu(run):
-    """resources.gpu: auto on a machine without GPU: train/saliency jobs ask for gpu=0, so the workstation
+    """resources.gpu: auto on a machine without GPU: train/interpret jobs ask for gpu=0, so the workstation
     profile's single gpu token does not serialise them."""
     log = (run / "snakemake.out").read_text()
-    train = re.findall(r"localrule (?:train|saliency):\n(?:    .*\n)*?    resources: (.*)", log)
-    assert len(train) == 27 and all("gpu=0" in r for r in train), train[:3]  # 2 sizes × 9 + 9 saliency
+    train = re.findall(r"localrule (?:train|interpret):\n(?:    .*\n)*?    resources: (.*)", log)
+    assert len(train) == 27 and all("gpu=0" in r for r in train), train[:3]  # 2 sizes × 9 + 9 interpret
 
 
 @pytest.mark.slow
@@ -247,3 +247,21 @@ def test_malformed_sheet_stops_before_any_job(tmp_path):
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr
     assert "tfs.tsv" in out and "source" in out and not (tmp_path / "results").exists(), out[-2000:]
+
+
+def test_jobs_run_from_a_virtual_environment_that_is_not_activated(tmp_path):
+    """`.venv/bin/snakemake ...` as a user types it, with the environment's scripts off PATH: jobs still
+    find `deepmotif` (the scripts next to the interpreter running Snakemake)."""
+    scripts = Path(sys.executable).parent
+    if not (scripts / "snakemake").exists() or not (scripts / "deepmotif").exists():
+        pytest.skip(f"no snakemake / deepmotif scripts next to {sys.executable}")
+    (tmp_path / "tfs.tsv").write_text(SHEET)
+    (tmp_path / "config.yaml").write_text(CONFIG)
+    bare = os.pathsep.join(d for d in os.environ["PATH"].split(os.pathsep)
+                           if d and Path(d).resolve() != scripts.resolve() and not (Path(d) / "deepmotif").exists())
+    target = "resources/jaspar/JASPAR2024_vertebrates.meme"
+    proc = subprocess.run([str(scripts / "snakemake"), "--snakefile", str(ROOT / "workflow" / "Snakefile"),
+                           "--directory", str(tmp_path), "--configfile", str(tmp_path / "config.yaml"),
+                           "--cores", "1", target], env=dict(os.environ, PATH=bare), capture_output=True, text=True)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    assert (tmp_path / target).stat().st_size > 0

@@ -136,8 +136,7 @@ def cmd_genome(a) -> None:
 
 def cmd_train(a) -> None:
     from deepmotif.config import sized_model_params, train_options
-    from deepmotif.data.prepare import load_split
-    from deepmotif.train import fit
+    from deepmotif.train import fit, training_data
 
     cfg = _config(a)
     train_cfg = dict(train_options(cfg, a.arch, a.config), threads=a.threads)
@@ -145,7 +144,7 @@ def cmd_train(a) -> None:
         train_cfg["device"] = a.device
     params = sized_model_params(cfg, a.arch, a.size, path=a.config)
     meta = {"size": a.size, "scale": float(cfg["models"]["sizes"][a.size])} if a.size else None
-    data = {s: load_split(a.data, s) for s in ("train", "valid", "test")}
+    data, params = training_data(a.data, params)
     m = fit(a.arch, params, data, a.out_dir, train_cfg, progress=not a.quiet, meta=meta)
     size = f" ({a.size})" if a.size else ""
     print(f"{a.arch}{size}: test AUROC {m['test_auroc']:.4f} (valid {m['valid_auroc']:.4f}, best epoch "

@@ -41,22 +41,28 @@ def select_size(metric_files: list[str | Path]) -> tuple[int, list[dict]]:
     metric_files : list of path
         ``metrics.json`` of each trained size of one TF × architecture
         (``results/<tf>/<arch>/sizes/<size>/metrics.json``); the size is the file's ``size`` record, or else
-        the name of its folder. Each needs ``valid_auroc`` and ``test_auroc``.
+        the name of its folder. Each needs ``valid_auroc`` and ``test_auroc``, and the metric it was selected
+        on (``selected_on``: ``valid_auroc``, or ``valid_task_auroc`` of a multi-task model), all the same.
 
     Returns
     -------
     (int, list of dict)
         Index of the chosen file, and one record per file: ``size``, ``scale``, ``valid_auroc``,
-        ``test_auroc``, ``valid_aupr``, ``test_aupr``, ``path``. Ties in validation AUROC go to the smaller
+        ``test_auroc``, ``valid_aupr``, ``test_aupr``, ``path``. The best ``selected_on`` value wins; ties go to the smaller
         scale (then to the earlier file); the test AUROC is reported, never used.
     """
     files = [Path(f) for f in metric_files]
     if not files:
         raise InputError("select-size needs at least one metrics file")
-    records, arch = [], None
+    records, arch, selected, on = [], None, [], None
     for f in files:
         m = read_json_object(f, "metrics file")
-        for key in ("valid_auroc", "test_auroc"):
+        # what training selected on: the validation AUROC, or a multi-task model's mean task AUROC
+        this = m.get("selected_on", "valid_auroc")
+        if on is not None and this != on:
+            raise InputError(f"selected on {this!r}, {files[0]} on {on!r}", path=f, field="selected_on")
+        on = this
+        for key in dict.fromkeys(("valid_auroc", "test_auroc", on)):
             value = m.get(key)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
                 raise InputError(f"needs a finite number, got {value!r}", path=f, field=key)
@@ -71,7 +77,8 @@ def select_size(metric_files: list[str | Path]) -> tuple[int, list[dict]]:
         records.append({"size": size, "scale": scale, "valid_auroc": float(m["valid_auroc"]),
                         "test_auroc": float(m["test_auroc"]), "valid_aupr": m.get("valid_aupr"),
                         "test_aupr": m.get("test_aupr"), "path": str(f)})
-    best = max(range(len(records)), key=lambda i: (records[i]["valid_auroc"],
+        selected.append(float(m[on]))
+    best = max(range(len(records)), key=lambda i: (selected[i],
                                                    -(records[i]["scale"] if records[i]["scale"] is not None else 0),
                                                    -i))
     return best, records
@@ -88,7 +95,7 @@ def write_selected_size(metric_files: list[str | Path], out_model: str | Path, o
         raise InputError("model checkpoint not found beside its metrics file", path=model)
     metrics = read_json_object(chosen, "metrics file")
     metrics["size"] = records[best]["size"]
-    metrics["sizes"] = {"chosen": records[best]["size"], "selected_on": "valid_auroc",
+    metrics["sizes"] = {"chosen": records[best]["size"], "selected_on": metrics.get("selected_on", "valid_auroc"),
                         "candidates": [{k: v for k, v in r.items() if k != "path"} for r in records]}
     with atomic_path(out_model) as tmp:
         shutil.copyfile(model, tmp)

@@ -38,11 +38,13 @@ DEFAULTS: dict = {
     # How downloads are retried (read by `deepmotif fetch`; changing them never re-downloads a finished file).
     "download": {"retries": 5, "backoff": 2.0, "timeout": 60, "partial_dir": ".cache/downloads"},
     "models": {
+        # tasks: None = one output (bound or not); planted = one output per planted motif of a synthetic
+        # source (multi-task, Koo & Ploenzke 2021), scored as "any motif" (deepmotif.models.any_log_odds)
         "cnn": {"filters": 128, "kernels": [9, 5, 3], "pool": 2, "dropout": 0.5, "activation": "relu",
-                "batchnorm": True, "first_pool": None},
-        "rnn": {"hidden": 32, "layers": 1, "pool": "max", "dropout": 0.2},
+                "batchnorm": True, "first_pool": None, "tasks": None},
+        "rnn": {"hidden": 32, "layers": 1, "pool": "max", "dropout": 0.2, "tasks": None},
         "cnnrnn": {"filters": 128, "kernel": 9, "conv_pool": 2, "hidden": 32, "layers": 1, "pool": "max",
-                   "dropout": 0.5, "activation": "relu"},
+                   "dropout": 0.5, "activation": "relu", "tasks": None},
         # Width variants of every architecture: scale × `filters` and `hidden` (rounded, at least 1); the
         # sizes named in train.sizes are trained and the best on validation AUROC is kept.
         "sizes": {"small": 0.5, "medium": 1.0, "large": 2.0},

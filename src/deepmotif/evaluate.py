@@ -8,15 +8,26 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 
 def predict(model: torch.nn.Module, X: np.ndarray, batch_size: int = 512, device: str | torch.device = "cpu",
-            ) -> np.ndarray:
-    """Positive-class logits of ``model`` for (N, 4, L) ``X``, as a (N,) float64 array."""
+            tasks: bool = False) -> np.ndarray:
+    """Positive-class logits of ``model`` for (N, 4, L) ``X``, as a (N,) float64 array; with ``tasks``, the
+    (N, tasks) logits of a multi-task model's outputs (:meth:`task_logits`)."""
     model.eval()
+    score = model.task_logits if tasks else model
     out = []
     with torch.no_grad():
         for i in range(0, len(X), batch_size):
             xb = torch.as_tensor(X[i:i + batch_size], dtype=torch.float32, device=device)
-            out.append(model(xb).float().cpu().numpy())
+            out.append(score(xb).float().cpu().numpy())
     return np.concatenate(out).astype(np.float64) if out else np.zeros(0)
+
+
+def mean_task_auroc(Y: np.ndarray, logits: np.ndarray) -> float:
+    """Mean over the tasks with both classes of the AUROC of each task's logits for its (N, tasks) labels."""
+    Y = np.asarray(Y)
+    values = [roc_auc_score(Y[:, k], logits[:, k]) for k in range(Y.shape[1]) if len(np.unique(Y[:, k])) == 2]
+    if not values:
+        raise ValueError("no task has both classes 0 and 1")
+    return float(np.mean(values))
 
 
 def auroc_aupr(y: np.ndarray, scores: np.ndarray) -> dict[str, float]:

@@ -1,6 +1,10 @@
 """The three architectures of the Deep Motif Dashboard, each mapping (N, 4, L) one-hot → (N,) logits of the
 positive (bound) class. All accept any length L >= 1 (convolutions are padded), which the temporal
 output scores of prefixes need.
+
+Multi-task variants (``tasks`` > 1 outputs, e.g. one per planted motif as in Koo & Ploenzke 2021) train on
+:meth:`task_logits` (N, tasks) and still score with ``forward``: the log-odds that *any* task is positive
+(:func:`any_log_odds`), so evaluation and every interpretation method explain one score per sequence.
 """
 
 from __future__ import annotations
@@ -26,6 +30,35 @@ class _Exp(nn.Module):
         return torch.exp(x)
 
 
+def any_log_odds(logits: torch.Tensor) -> torch.Tensor:
+    """(N, K) independent task logits → (N,) log-odds that at least one task is positive.
+
+    With ``p_k = sigmoid(l_k)`` and ``S = sum_k softplus(l_k) = -log prod_k (1 - p_k)``, the log-odds of
+    ``1 - prod_k (1 - p_k)`` is ``log(e^S - 1)``. Its gradient is ``sigmoid(l_k) e^S / (e^S - 1)`` per task:
+    about 1 for every task that is positive and about 0 for the others, so an attribution of this score shows
+    every motif a sequence carries (a max over tasks would show only the strongest). One task: the logit.
+    """
+    if logits.shape[-1] == 1:
+        return logits.squeeze(-1)
+    total = nn.functional.softplus(logits).sum(dim=-1).clamp_min(1e-30)
+    return total + torch.log(-torch.expm1(-total))
+
+
+class _Head(nn.Module):
+    """The scoring head shared by the architectures: dropout, linear layer to ``tasks`` logits, one score."""
+
+    def head(self, h: torch.Tensor) -> torch.Tensor:
+        """(N, features) pooled features → (N,) score (:func:`any_log_odds` of the task logits)."""
+        return any_log_odds(self.linear(self.dropout(h)))
+
+    def task_logits(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, 4, L) → (N, tasks) logits of every task (what multi-task training fits)."""
+        return self.linear(self.dropout(self.pooled(x)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.pooled(x))
+
+
 def _pool_time(h: torch.Tensor, how: str) -> torch.Tensor:
     """(N, T, H) → (N, H) by mean or max over time."""
     if how == "mean":
@@ -35,7 +68,7 @@ def _pool_time(h: torch.Tensor, how: str) -> torch.Tensor:
     raise ValueError(f"pool must be 'mean' or 'max', got {how!r}")
 
 
-class CNN(nn.Module):
+class CNN(_Head):
     """Convolutions (widths ``kernels``) with ReLU and max-pool between them, global max, dropout, linear.
 
     Parameters
@@ -56,10 +89,13 @@ class CNN(nn.Module):
     batchnorm : bool
         Batch normalisation after each convolution (not in the paper; makes small data sets train in a few
         epochs instead of sitting at chance for many).
+    tasks : int
+        Outputs of the linear layer (1: the binary model; more: multi-task, see the module docstring).
     """
 
     def __init__(self, filters: int = 128, kernels=(9, 5, 3), pool: int = 2, dropout: float = 0.5,
-                 activation: str = "relu", batchnorm: bool = True, first_pool: int | None = None):
+                 activation: str = "relu", batchnorm: bool = True, first_pool: int | None = None,
+                 tasks: int = 1):
         super().__init__()
         layers, width = [], 4
         for i, k in enumerate(kernels):
@@ -73,14 +109,14 @@ class CNN(nn.Module):
             width = filters
         self.features = nn.Sequential(*layers)
         self.dropout = nn.Dropout(dropout)
-        self.linear = nn.Linear(filters, 1)
+        self.linear = nn.Linear(filters, int(tasks))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.features(x).max(dim=2).values
-        return self.linear(self.dropout(h)).squeeze(-1)
+    def pooled(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, 4, L) → (N, filters) global max of the last convolution."""
+        return self.features(x).max(dim=2).values
 
 
-class RNN(nn.Module):
+class RNN(_Head):
     """Bidirectional LSTM over the one-hot bases, pooled over time (paper: mean), dropout, linear.
 
     Parameters
@@ -93,32 +129,36 @@ class RNN(nn.Module):
         ``mean`` (paper) or ``max`` over time.
     dropout : float
         Dropout before the linear layer.
+    tasks : int
+        Outputs of the linear layer (see :class:`CNN`).
     """
 
     def __init__(self, hidden: int = 32, layers: int = 1, pool: str = "max", dropout: float = 0.5,
-                 input_size: int = 4, one_hot_input: bool = True):
+                 input_size: int = 4, one_hot_input: bool = True, tasks: int = 1):
         super().__init__()
         self.pool = pool
         self.lstm = nn.LSTM(input_size, hidden, num_layers=layers, batch_first=True, bidirectional=True)
         _init_lstm(self.lstm, lecun_input=one_hot_input)
         self.dropout = nn.Dropout(dropout)
-        self.linear = nn.Linear(2 * hidden, 1)
+        self.linear = nn.Linear(2 * hidden, int(tasks))
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """(N, C, L) → (N, L, 2 * hidden) LSTM outputs."""
         return self.lstm(x.transpose(1, 2))[0]
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.linear(self.dropout(_pool_time(self.encode(x), self.pool))).squeeze(-1)
+    def pooled(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, 4, L) → (N, 2 * hidden) LSTM outputs pooled over time."""
+        return _pool_time(self.encode(x), self.pool)
 
 
 class CNNRNN(RNN):
     """One convolution layer (width ``kernel``, ReLU, optional max-pool) feeding a bidirectional LSTM."""
 
     def __init__(self, filters: int = 128, kernel: int = 9, conv_pool: int = 1, hidden: int = 32,
-                 layers: int = 1, pool: str = "max", dropout: float = 0.5, activation: str = "relu"):
+                 layers: int = 1, pool: str = "max", dropout: float = 0.5, activation: str = "relu",
+                 tasks: int = 1):
         super().__init__(hidden=hidden, layers=layers, pool=pool, dropout=dropout, input_size=filters,
-                         one_hot_input=False)
+                         one_hot_input=False, tasks=tasks)
         conv = [nn.Conv1d(4, filters, kernel, padding=kernel // 2), _activation(activation)]
         if conv_pool > 1:
             conv.append(nn.MaxPool1d(conv_pool, ceil_mode=True))

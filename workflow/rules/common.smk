@@ -4,6 +4,7 @@ import json
 import shutil
 import subprocess
 import os
+import sys
 
 from snakemake.utils import validate
 
@@ -40,6 +41,15 @@ ARCHS = list(config["architectures"])
 JASPAR_DB = "resources/jaspar/{release}_{tax}.meme".format(
     release=config["jaspar"]["release"], tax=config["jaspar"]["tax_group"]
 )
+
+# Jobs call `deepmotif`. Snakemake started from a virtual environment that is not activated
+# (`.venv/bin/snakemake ...`) has that environment's scripts off PATH: add them, last, so that an activated
+# or conda environment's own `deepmotif` still wins. Job processes (local or SLURM) inherit the PATH.
+_SCRIPTS = os.path.dirname(sys.executable)
+if shutil.which("deepmotif") is None and os.path.exists(
+    os.path.join(_SCRIPTS, "deepmotif")
+):
+    os.environ.update(PATH=os.pathsep.join([*os.get_exec_path(), _SCRIPTS]))
 
 # memelite compiles its Tomtom kernels with numba (~60 s); cache them once for every job.
 # envs/*.yaml install the package from here (pip expands ${DEEPMOTIF_ROOT} in their requirement lines).

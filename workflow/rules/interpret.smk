@@ -1,12 +1,12 @@
 # Interpret stage: the dashboard's views of every TF × architecture on its top-scoring test positives.
 # saliency.npz: saliency maps (and which sequences); interpret.npz: the other methods of interpret.methods
 # (temporal scores, class optimisation, ISM, conv activation windows, filter PWMs, DeepLIFT-SHAP, IG).
-# One job per model (loaded once); the rule keeps its name `saliency`, which the cluster profile sends to
-# the GPU partition. saliency.npz also holds the corrected saliency map (same backward pass).
+# One job per model (loaded once), rule `interpret`, which the cluster profile sends to the GPU partition.
+# saliency.npz also holds the corrected saliency map (same backward pass).
 # With groundtruth.enabled, rule groundtruth scores these maps against the planted motifs (below).
 
 
-rule saliency:
+rule interpret:
     input:
         data="results/{tf}/data.npz",
         model="results/{tf}/{arch}/best.pt",
@@ -14,7 +14,7 @@ rule saliency:
         saliency="results/{tf}/{arch}/saliency.npz",
         methods="results/{tf}/{arch}/interpret.npz",
     log:
-        "logs/saliency/{tf}_{arch}.log",
+        "logs/interpret/{tf}_{arch}.log",
     conda:
         "../../envs/deepmotif.yaml"
     threads: config["interpret"]["threads"]

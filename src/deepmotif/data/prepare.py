@@ -311,6 +311,22 @@ def load_split(path: str | Path, split: str) -> tuple[np.ndarray, np.ndarray]:
         return codes_to_one_hot(data[f"{split}_codes"]), data[f"{split}_y"].astype(np.float32)
 
 
+def load_task_labels(path: str | Path, split: str) -> np.ndarray:
+    """(N, K) float32 labels of a multi-task model (``models.<arch>.tasks: planted``): 1 where sequence i
+    carries planted motif k (K planted motifs of ``synthetic_multi``; K = 1, the label, for ``synthetic``).
+    Raises :class:`InputError` for data without planted motifs."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    with np.load(path) as data:
+        if f"{split}_sites_motif" in data.files:
+            motif = data[f"{split}_sites_motif"]
+            return (motif[:, :, None] == np.arange(len(data["meta_planted_names"]))).any(axis=1).astype(np.float32)
+        if f"{split}_planted" in data.files:
+            return data[f"{split}_y"].astype(np.float32)[:, None]
+    raise InputError("tasks: planted needs a data set with planted motifs (source synthetic or synthetic_multi)",
+                     path=path, field="models.tasks")
+
+
 #: ``interpret.split``: the splits whose positives the interpret stage explains, concatenated in this order
 EXPLAINED = {"test": ("test",), "all": ("train", "valid", "test")}
 

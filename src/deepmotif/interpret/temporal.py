@@ -357,7 +357,7 @@ def _cnn_head(model: CNN, plan: _Plan, refs, edge) -> torch.Tensor:
     if D:
         valid = torch.as_tensor(np.arange(D)[None, :] >= (D - T)[:, None], device=dev)  # (n_cut, D)
         h = torch.maximum(h, edge.masked_fill(~valid[None, :, :, None], float("-inf")).amax(dim=2))
-    return model.linear(model.dropout(h)).squeeze(-1)
+    return model.head(h)
 
 
 # ------------------------------------------------------------------------------------------------ LSTMs
@@ -466,4 +466,4 @@ def _lstm_head(model: RNN, plan: _Plan, refs, edge, along: nn.LSTM, against: nn.
         length = torch.as_tensor(T, device=dev, dtype=edge.dtype)[None, :, None]
         pooled_along, pooled_against = pooled_along / length, pooled_against / length
     h = torch.cat([pooled_along, pooled_against] if forward else [pooled_against, pooled_along], dim=2)
-    return model.linear(model.dropout(h)).squeeze(-1)
+    return model.head(h)
