@@ -88,8 +88,12 @@ def test_tables_are_complete(run):
     zinc = significant["hit1_family"].fillna("").str.contains("zinc finger") | significant["hit1_name"].str.startswith("CTCF")
     alone = zinc & ~significant["family_recovered"]
     assert not alone.any(), significant.loc[alone, ["motif_id", "hit1_name", "hit1_q", "hit2_name", "hit3_name"]]
+    # the same in the summary: a zinc-finger best hit only where the own family is among its top 3 (a short
+    # zinc-finger matrix can be the TF's core itself: JASPAR's BNC2 is TGAGTCA, the AP-1 core of MAFK's site)
     zinc = matches["best_family"].fillna("").str.contains("zinc finger") | matches["best_name"].fillna("").str.startswith("CTCF")
-    assert not zinc.any(), matches.loc[zinc, ["motif_id", "best_name", "q_value"]]
+    alone = zinc & ~matches["family_recovered"].fillna(False).astype(bool)
+    assert not alone.any(), matches.loc[alone, ["motif_id", "best_name", "q_value"]]
+    assert not matches["best_name"].fillna("").str.startswith("CTCF").any()
     page = (run / "results/report.html").read_text()
     assert page.count("<img") >= 9 and "motif_id" in page
     assert "Model comparison" in page and 'alt="test AUROC per architecture"' in page

@@ -195,9 +195,12 @@ def build_model(arch: str, /, **params) -> nn.Module:
 
     A named variant (config ``models: {cnn_exp: {arch: cnn, activation: exp}}``) passes its base class as
     the keyword ``arch`` (:func:`deepmotif.config.model_params` adds it): ``build_model("cnn_exp",
-    arch="cnn", activation="exp", ...)``; checkpoints keep the variant's name and these parameters.
+    arch="cnn", activation="exp", ...)``; checkpoints keep the variant's name and these parameters. A
+    setting of None takes the class's default (as :func:`deepmotif.config.model_params` leaves it out), so
+    the defaults' ``models`` sections build as they are.
     """
     classes = {"cnn": CNN, "rnn": RNN, "cnnrnn": CNNRNN}
+    params = {k: v for k, v in params.items() if v is not None}
     base = params.pop("arch", arch)
     if base not in classes:
         raise ValueError(f"architecture must be one of {', '.join(ARCHITECTURES)} (or a variant whose `arch` "
