@@ -53,3 +53,17 @@ def test_seeds_and_commit():
 
 def test_defaults_satisfy_the_schema():
     validate_config(DEFAULTS)
+
+
+def test_each_call_of_main_records_only_its_own_outputs(tmp_path, monkeypatch):
+    from deepmotif.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.tsv").write_text(f"x\n{name}\n")
+    assert main(["concat-tables", "--tables", "a.tsv", "--out", "out/first.tsv"]) == 0
+    assert main(["concat-tables", "--tables", "b.tsv", "--out", "out/second.tsv"]) == 0
+    first = json.loads((tmp_path / "out" / "provenance" / "first.tsv.json").read_text())
+    second = json.loads((tmp_path / "out" / "provenance" / "second.tsv.json").read_text())
+    assert first["outputs"] == ["out/first.tsv"] and "a.tsv" in first["argv"]
+    assert second["outputs"] == ["out/second.tsv"] and "b.tsv" in second["argv"]

@@ -531,8 +531,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "deepmotif" / "numba"))
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
-    from deepmotif.provenance import now, write_provenance
+    from deepmotif.provenance import forget_outputs, now, write_provenance
 
+    forget_outputs()
+    _used_config.clear()
     started = now()
     try:
         args.func(args)

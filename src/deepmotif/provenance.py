@@ -31,6 +31,12 @@ def register_output(path: str | Path) -> None:
         _written.append(path)
 
 
+def forget_outputs() -> None:
+    """Start a new command: outputs registered before are no longer this command's (``main`` called twice in
+    one process, as tests do, must not record the first call's outputs under the second)."""
+    _written.clear()
+
+
 def written_outputs() -> list[Path]:
     """Outputs registered so far in this process, each once, in the order first written."""
     return list(dict.fromkeys(_written))
