@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 from sklearn.metrics import roc_auc_score
 
-from deepmotif.data.onehot import codes_to_one_hot
+from deepmotif.data.prepare import load_split, load_task_labels
+from deepmotif.evaluate import predict
 from deepmotif.train import load_model
 
 DETECTED = 0.75  # single-motif AUROC at or above which a motif counts as detected
@@ -30,26 +30,23 @@ DETECTED = 0.75  # single-motif AUROC at or above which a motif counts as detect
 def detection_table(data_file: Path, model_file: Path, split: str = "test") -> pd.DataFrame:
     """Per planted motif: positives carrying it alone / at all, and the AUROC of each group against the
     negatives of ``split``."""
+    X, y = load_split(data_file, split)
+    carries_motif = load_task_labels(data_file, split).astype(bool)  # (N, planted motifs)
     with np.load(data_file) as z:
-        codes, y = z[f"{split}_codes"], z[f"{split}_y"]
-        motif = z[f"{split}_sites_motif"]
         names = list(z["meta_planted_names"])
     model, _ = load_model(model_file)
-    model.eval()
-    with torch.no_grad():
-        scores = torch.cat([model(torch.from_numpy(codes_to_one_hot(codes[i:i + 512])))
-                            for i in range(0, len(codes), 512)]).numpy()
+    scores = predict(model, X)
     negatives = scores[y == 0]
-    n_sites = (motif >= 0).sum(axis=1)
+
+    def auroc(mask):
+        labels = np.r_[np.ones(mask.sum()), np.zeros(len(negatives))]
+        return roc_auc_score(labels, np.r_[scores[mask], negatives]) if mask.any() else float("nan")
+
+    alone_rows = carries_motif.sum(axis=1) == 1
     rows = []
     for k, name in enumerate(names):
-        carries = (y == 1) & (motif == k).any(axis=1)
-        alone = carries & (n_sites == 1)
-
-        def auroc(mask):
-            labels = np.r_[np.ones(mask.sum()), np.zeros(len(negatives))]
-            return roc_auc_score(labels, np.r_[scores[mask], negatives]) if mask.any() else float("nan")
-
+        carries = (y == 1) & carries_motif[:, k]
+        alone = carries & alone_rows
         rows.append({"motif": name, "n_alone": int(alone.sum()), "auroc_alone": auroc(alone),
                      "n_any": int(carries.sum()), "auroc_any": auroc(carries)})
     return pd.DataFrame(rows)

@@ -48,8 +48,8 @@ def select_size(metric_files: list[str | Path]) -> tuple[int, list[dict]]:
     -------
     (int, list of dict)
         Index of the chosen file, and one record per file: ``size``, ``scale``, ``valid_auroc``,
-        ``test_auroc``, ``valid_aupr``, ``test_aupr``, ``path``. The best ``selected_on`` value wins; ties go to the smaller
-        scale (then to the earlier file); the test AUROC is reported, never used.
+        ``test_auroc``, ``valid_aupr``, ``test_aupr``, ``path``. The best ``selected_on`` value wins; ties go
+        to the smaller scale (then to the earlier file); the test AUROC is reported, never used.
     """
     files = [Path(f) for f in metric_files]
     if not files:

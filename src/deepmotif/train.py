@@ -18,7 +18,7 @@ from deepmotif.config import DEFAULTS, TRAIN_META
 from deepmotif.errors import InputError
 from deepmotif.evaluate import auroc_aupr, mean_task_auroc, predict
 from deepmotif.io_utils import atomic_path, remove_stale_temporaries, write_json
-from deepmotif.models import build_model
+from deepmotif.models import any_log_odds, build_model
 
 #: training options of :func:`fit` left out of its ``cfg``: the configuration defaults' ``train`` section
 TRAIN_DEFAULTS = {k: v for k, v in DEFAULTS["train"].items() if k not in TRAIN_META}
@@ -128,6 +128,15 @@ def any_task(y: np.ndarray) -> np.ndarray:
     return y.max(axis=1) if y.ndim == 2 else y
 
 
+def _scores(model, X: np.ndarray, device, multitask: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """The model's score of every sequence and, for a multi-task model, its (N, tasks) task logits: one pass
+    (the score is :func:`deepmotif.models.any_log_odds` of the task logits)."""
+    if not multitask:
+        return predict(model, X, device=device), None
+    logits = predict(model, X, device=device, tasks=True)
+    return any_log_odds(torch.from_numpy(logits).float()).double().numpy(), logits
+
+
 def training_data(data_file: str | Path, params: dict) -> tuple[dict, dict]:
     """The splits :func:`fit` trains on and the model settings it builds with: a model of ``tasks:
     planted`` gets one output per planted motif of ``data_file`` and those multi-task labels
@@ -220,15 +229,15 @@ def fit(arch: str, params: dict, data: dict[str, tuple[np.ndarray, np.ndarray]],
             loss.backward()
             opt.step()
             total += loss.item() * len(idx)
-        valid = auroc_aupr(any_task(yv), predict(model, Xv, device=device))
-        record = {"epoch": epoch + 1, "loss": total / len(X), "valid_auroc": valid["auroc"]}
+        score, logits = _scores(model, Xv, device, multitask)
+        record = {"epoch": epoch + 1, "loss": total / len(X), "valid_auroc": auroc_aupr(any_task(yv), score)["auroc"]}
         if multitask:
-            record["valid_task_auroc"] = mean_task_auroc(yv, predict(model, Xv, device=device, tasks=True))
+            record["valid_task_auroc"] = mean_task_auroc(yv, logits)
         selected = record[selected_on]
         sched.step(selected)
         history.append({**record, "seconds": time.time() - t_epoch})
         if progress:
-            print(f"{arch} epoch {epoch + 1}: loss {total / len(X):.4f} valid AUROC {valid['auroc']:.4f}"
+            print(f"{arch} epoch {epoch + 1}: loss {total / len(X):.4f} valid AUROC {record['valid_auroc']:.4f}"
                   + (f" (tasks {record['valid_task_auroc']:.4f})" if multitask else ""), file=sys.stderr)
         if selected > best["auroc"]:
             best = {"auroc": selected, "epoch": epoch}
@@ -245,9 +254,10 @@ def fit(arch: str, params: dict, data: dict[str, tuple[np.ndarray, np.ndarray]],
                "best_epoch": best["epoch"] + 1, "wall_seconds": round(time.time() - t0, 2), "history": history,
                "seed": int(cfg["seed"]), "n_train": int(len(X)), "selected_on": selected_on, **(meta or {})}
     for split, (Xs, ys) in data.items():
-        for key, value in auroc_aupr(any_task(ys), predict(model, Xs, device=device)).items():
+        score, logits = _scores(model, Xs, device, multitask)
+        for key, value in auroc_aupr(any_task(ys), score).items():
             metrics[f"{split}_{key}"] = value
         if multitask:
-            metrics[f"{split}_task_auroc"] = mean_task_auroc(ys, predict(model, Xs, device=device, tasks=True))
+            metrics[f"{split}_task_auroc"] = mean_task_auroc(ys, logits)
     write_json(out_dir / "metrics.json", metrics)
     return metrics

@@ -84,13 +84,13 @@ def compute_methods(model, arch: str, X: np.ndarray, cfg: dict, device=None, log
             out["temporal_forward"] = temporal_scores(model, X, "forward", batch_size=batch, device=device)
             out["temporal_backward"] = temporal_scores(model, X, "backward", batch_size=batch, device=device)
         elif method == "classopt":
+            from deepmotif.config import DEFAULTS
             from deepmotif.interpret.class_optimization import class_optimize
 
-            c = cfg.get("classopt", {})
-            pwm, trace = class_optimize(model, X.shape[2], n_restarts=int(c.get("restarts", 8)),
-                                        steps=int(c.get("steps", 200)), lr=float(c.get("lr", 0.1)),
-                                        l2=float(c.get("l2", 1e-3)), mode=c.get("mode", "onehot"),
-                                        seed=int(c.get("seed", 1)), device=device)
+            c = {**DEFAULTS["interpret"]["classopt"], **cfg.get("classopt", {})}  # settings left out: defaults
+            pwm, trace = class_optimize(model, X.shape[2], n_restarts=int(c["restarts"]), steps=int(c["steps"]),
+                                        lr=float(c["lr"]), l2=float(c["l2"]), mode=c["mode"], seed=int(c["seed"]),
+                                        device=device)
             out["classopt_pwm"], out["classopt_trace"] = pwm, trace
             # which positions of the optimised input the model relies on: ISM of its consensus sequence (the
             # motifs stage keeps that part of the input as the class-optimised motif)

@@ -20,8 +20,9 @@ Three parametrisations:
     ascent on it stalls. On the demo's nine models (restarts of seed 1-3, 8 and 32 restarts) the best
     ``softmax`` optimum of MAFK's RNN and CNN-RNN scored logit -0.9 and -3.1, below their top test positive
     (6.3, 5.1), and 7 of 8 restarts of NFYB's RNN stalled at -0.9; every ``onehot`` optimum scored above the
-    top test positive, and the motifs stage found the planted family in 6-7 of the 9 models against 3-4. The PWM is ``softmax(z)``, whose argmax is the optimised sequence; its score in the trace is
-    that of the sequence.
+    top test positive, and the motifs stage found the planted family in 6-7 of the 9 models against 3-4.
+    The PWM is ``softmax(z)``, whose argmax is the optimised sequence; its score in the trace is that of
+    the sequence.
 
 All restarts are optimised together as one batch (Adam); the PWM of the restart with the highest final
 score is returned, together with every restart's score at every step.
