@@ -64,3 +64,42 @@ def test_shipped_configs_satisfy_the_schema_and_their_sheets_check(name, monkeyp
         pytest.skip(f"{SHARED} is absent: {name}'s sheet reads DeepBind files from it")
     assert os.path.exists(cfg["tfs"])
     check_sheet(sheet, cfg["tfs"], cfg["jaspar"]["release"])
+
+
+def _train_settings_of_a_dry_run(*args: str) -> dict:
+    """The `--set` settings the workflow gives the CNN-RNN's training job (a forced dry run from the
+    repository root, as a user types it)."""
+    import json
+    import re
+    import shlex
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "--dry-run", "--printshellcmds", "--forceall",
+                           "--cores", "1", "results/GATA1/cnnrnn/sizes/medium/metrics.json", *args],
+                          cwd=root, capture_output=True, text=True, timeout=300)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    line = next(x for x in out.splitlines() if "deepmotif train " in x)
+    words = shlex.split(line.split("deepmotif train ", 1)[1])
+    assert re.fullmatch(r"\{.*\}", words[words.index("--set") + 1]), line
+    return json.loads(words[words.index("--set") + 1])
+
+
+def test_keys_a_users_config_leaves_out_take_the_package_defaults(tmp_path):
+    """`--configfile` replaces the demo's config/config.yaml: what a user's config leaves out comes from
+    deepmotif.config.DEFAULTS (as every shipped config's comment says), not from the demo's values."""
+    from deepmotif.config import DEFAULTS
+
+    demo = load_config(Path(__file__).resolve().parents[1] / "config" / "config.yaml")
+    assert demo["train"]["epochs"] != DEFAULTS["train"]["epochs"]  # else this test shows nothing
+    assert demo["models"]["cnnrnn"]["filters"] != DEFAULTS["models"]["cnnrnn"]["filters"]
+    plain = _train_settings_of_a_dry_run()
+    assert plain["train"]["epochs"] == demo["train"]["epochs"]
+    assert plain["models"]["cnnrnn"]["filters"] == demo["models"]["cnnrnn"]["filters"]
+    user = tmp_path / "mine.yaml"
+    user.write_text("architectures: [cnnrnn]\n")
+    mine = _train_settings_of_a_dry_run("--configfile", str(user))
+    assert mine["train"]["epochs"] == DEFAULTS["train"]["epochs"]
+    assert mine["models"]["cnnrnn"]["filters"] == DEFAULTS["models"]["cnnrnn"]["filters"]

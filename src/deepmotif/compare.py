@@ -27,6 +27,8 @@ METRIC_COLUMNS = {"auroc": "test_auroc", "aupr": "test_aupr"}
 MODEL_ORDER = ("cnn", "rnn", "cnnrnn", "pwm")
 #: fewest non-zero differences for which an exact two-sided Wilcoxon p can fall below 0.05 (2 / 2**6)
 WILCOXON_MIN_FOR_5PCT = 6
+#: what a metrics file naming no ``selected_on`` (written before multi-task models) was selected on
+SELECTED_ON_BEFORE_TASKS = "valid_auroc"
 COMPARISON_COLUMNS = ("metric", "model_a", "model_b", "n_tfs", "mean_a", "mean_b", "mean_diff", "t_statistic",
                       "t_pvalue", "wilcoxon_statistic", "wilcoxon_pvalue", "better", "note")
 
@@ -48,8 +50,9 @@ def select_size(metric_files: list[str | Path]) -> tuple[int, list[dict]]:
     -------
     (int, list of dict)
         Index of the chosen file, and one record per file: ``size``, ``scale``, ``valid_auroc``,
-        ``test_auroc``, ``valid_aupr``, ``test_aupr``, ``path``. The best ``selected_on`` value wins; ties go
-        to the smaller scale (then to the earlier file); the test AUROC is reported, never used.
+        ``test_auroc``, ``valid_aupr``, ``test_aupr``, ``path``, ``selected_on``. The best ``selected_on``
+        value wins; ties go to the smaller scale (then to the earlier file); the test AUROC is reported,
+        never used.
     """
     files = [Path(f) for f in metric_files]
     if not files:
@@ -58,7 +61,7 @@ def select_size(metric_files: list[str | Path]) -> tuple[int, list[dict]]:
     for f in files:
         m = read_json_object(f, "metrics file")
         # what training selected on: the validation AUROC, or a multi-task model's mean task AUROC
-        this = m.get("selected_on", "valid_auroc")
+        this = m.get("selected_on", SELECTED_ON_BEFORE_TASKS)
         if on is not None and this != on:
             raise InputError(f"selected on {this!r}, {files[0]} on {on!r}", path=f, field="selected_on")
         on = this
@@ -76,7 +79,7 @@ def select_size(metric_files: list[str | Path]) -> tuple[int, list[dict]]:
         scale = m.get("scale")
         records.append({"size": size, "scale": scale, "valid_auroc": float(m["valid_auroc"]),
                         "test_auroc": float(m["test_auroc"]), "valid_aupr": m.get("valid_aupr"),
-                        "test_aupr": m.get("test_aupr"), "path": str(f)})
+                        "test_aupr": m.get("test_aupr"), "path": str(f), "selected_on": on})
         selected.append(float(m[on]))
     best = max(range(len(records)), key=lambda i: (selected[i],
                                                    -(records[i]["scale"] if records[i]["scale"] is not None else 0),
@@ -95,8 +98,9 @@ def write_selected_size(metric_files: list[str | Path], out_model: str | Path, o
         raise InputError("model checkpoint not found beside its metrics file", path=model)
     metrics = read_json_object(chosen, "metrics file")
     metrics["size"] = records[best]["size"]
-    metrics["sizes"] = {"chosen": records[best]["size"], "selected_on": metrics.get("selected_on", "valid_auroc"),
-                        "candidates": [{k: v for k, v in r.items() if k != "path"} for r in records]}
+    metrics["sizes"] = {"chosen": records[best]["size"], "selected_on": records[best]["selected_on"],
+                        "candidates": [{k: v for k, v in r.items() if k not in ("path", "selected_on")}
+                                       for r in records]}
     with atomic_path(out_model) as tmp:
         shutil.copyfile(model, tmp)
     write_json(out_metrics, metrics)

@@ -331,25 +331,26 @@ def groundtruth_tables(tf: str, data_file, saliency_files: list, interpret_files
     jaspar_file : path
         MEME file of the JASPAR collection.
     cfg : dict
-        Config (``jaspar``, ``match``, ``groundtruth``).
+        Config (``jaspar``, ``match``, ``groundtruth``; keys left out take the defaults).
 
     Returns
     -------
     attribution, filters, recovery : pandas.DataFrame
         Columns :data:`ATTRIBUTION_COLUMNS`, :data:`FILTER_COLUMNS`, :data:`RECOVERY_COLUMNS`.
     """
+    from deepmotif.config import DEFAULTS, merge
+    from deepmotif.data.prepare import explained_split
     from deepmotif.jaspar import families, find_motif
     from deepmotif.match import read_motifs, split_motif_id
     from deepmotif.memeio import read_meme
 
-    from deepmotif.data.prepare import explained_split
-
+    cfg = merge(DEFAULTS, cfg)
     which = "test"
     if saliency_files:
         with np.load(saliency_files[0]) as z:
             which = explained_split(z)
     X, planted, ids = load_truth(data_file, which)
-    release, tax = cfg["jaspar"]["release"], cfg["jaspar"].get("tax_group", "vertebrates")
+    release, tax = cfg["jaspar"]["release"], cfg["jaspar"]["tax_group"]
     motifs = [find_motif(release, i) for i in ids]
     fams = families(release, tax)
     attribution = []
@@ -384,12 +385,12 @@ def groundtruth_tables(tf: str, data_file, saliency_files: list, interpret_files
 
     m = cfg["match"]
     targets = read_meme(jaspar_file)
-    e_value = float(cfg.get("groundtruth", {}).get("e_value", 0.1))
+    e_value = float(cfg["groundtruth"]["e_value"])
     filter_rows = []
     for f in filter_files:
         filt = read_motifs(f)
         arch = split_motif_id(filt[0].id)[1] if filt else Path(f).parent.name
-        per = filter_matches(filt, motifs, targets, fams, e_value, m["backend"], m.get("tomtom_bin"))
+        per = filter_matches(filt, motifs, targets, fams, e_value, m["backend"], m["tomtom_bin"])
         filter_rows.append({"tf": tf, "architecture": arch, **summarise_filters(per, motifs)})
     filters = pd.DataFrame(filter_rows, columns=FILTER_COLUMNS)
 

@@ -72,10 +72,10 @@ _RANK = re.compile(r"m(\d+)")
 def match_settings(cfg: dict) -> dict:
     """Every setting the match stage reads, from ``cfg["match"]`` and ``cfg["motifs"]``, keys left out taken
     from :data:`deepmotif.config.DEFAULTS` (the one place of their defaults)."""
-    from deepmotif.config import DEFAULTS
+    from deepmotif.config import DEFAULTS, merge
 
-    m = {**DEFAULTS["match"], **cfg.get("match", {})}
-    mo = {**DEFAULTS["motifs"], **cfg.get("motifs", {})}
+    full = merge(DEFAULTS, cfg)
+    m, mo = full["match"], full["motifs"]
     return {**m, "thresh": float(m["thresh"]), "significance": float(m["significance"]),
             "min_overlap": int(m["min_overlap"]), "max_target_ratio": float(m["max_target_ratio"]),
             "complete_overlap": bool(m["complete_overlap"]), "broad_family_size": int(m["broad_family_size"]),
@@ -456,7 +456,8 @@ def match_motifs(motif_files: list[str | Path], jaspar_file: str | Path, cfg: di
     jaspar_file : path
         MEME file of the targets.
     cfg : dict
-        Config (``tfs``, ``jaspar``, ``match``, ``motifs``); see :func:`match_settings`.
+        Config (``tfs``, ``jaspar``, ``match``, ``motifs``; keys left out take the defaults); see
+        :func:`match_settings`.
     windows_files, data_file : optional
         ``windows.npz`` files of the motifs stage and the ``data.npz`` of their TF (one TF): adds
         ``window_match_fraction`` to the sequence-specific methods' rows.
@@ -477,8 +478,11 @@ def match_motifs(motif_files: list[str | Path], jaspar_file: str | Path, cfg: di
     queries = [m for f in motif_files for m in read_motifs(f)]
     if not queries:
         raise InputError("no motifs to match", path=motif_files[0] if motif_files else None)
+    from deepmotif.config import DEFAULTS, merge
+
+    cfg = merge(DEFAULTS, cfg)  # keys left out: the defaults
     targets = read_meme(jaspar_file)
-    release, tax = cfg["jaspar"]["release"], cfg["jaspar"].get("tax_group", "vertebrates")
+    release, tax = cfg["jaspar"]["release"], cfg["jaspar"]["tax_group"]
     sheet = read_sheet(cfg["tfs"]).set_index("name")
     own = {}
     for tf in {split_motif_id(q.id)[0] for q in queries}:

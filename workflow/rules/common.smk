@@ -23,10 +23,7 @@ from deepmotif.config import (
 
 config.update(merge(DEFAULTS, config))
 # Ours first: its error names the YAML file, line and key; Snakemake's then applies the same schema.
-CONFIG_FILES = [
-    "config/config.yaml",
-    *workflow.configfiles,
-]  # later files override earlier ones
+CONFIG_FILES = list(workflow.configfiles)  # later files override earlier ones
 validate_config(config, CONFIG_FILES)
 validate(config, "../schemas/config.schema.yaml")
 # architecture names: cnn, rnn, cnnrnn or variants of them in `models` (e.g. cnn_exp: {arch: cnn, ...})

@@ -61,6 +61,13 @@ def _read(source: str, path: Path, length: int) -> Records:
     return read_fasta(path, length)
 
 
+def data_settings(data_cfg: dict | None) -> dict:
+    """The ``data`` config section with every key it leaves out taken from ``deepmotif.config.DEFAULTS``."""
+    from deepmotif.config import DEFAULTS, merge
+
+    return merge(DEFAULTS["data"], data_cfg or {})
+
+
 def prepare(row: dict, data_cfg: dict, pwm: np.ndarray | list | None = None) -> dict[str, np.ndarray]:
     """Build the train/valid/test arrays for one TF.
 
@@ -70,7 +77,7 @@ def prepare(row: dict, data_cfg: dict, pwm: np.ndarray | list | None = None) -> 
         The TF's sample-sheet row: ``name``, ``source``, ``train``, ``test``.
     data_cfg : dict
         The ``data`` section of the config (``seq_len``, ``valid_fraction``, ``test_fraction``,
-        ``max_train``, ``seed``, ``synthetic``).
+        ``max_train``, ``seed``, ``synthetic``); keys it leaves out take the defaults (:func:`data_settings`).
     pwm : numpy.ndarray or list of numpy.ndarray, optional
         (4, w) motif to plant, required for ``synthetic``; the list of motifs for ``synthetic_multi``.
 
@@ -84,7 +91,8 @@ def prepare(row: dict, data_cfg: dict, pwm: np.ndarray | list | None = None) -> 
         of a negative (a dinucleotide shuffle of its positive); for ``synthetic_multi`` also
         ``{split}_sites_motif`` / ``_sites_start`` / ``_sites_strand`` (n, max_motifs), -1/-1/0 padded.
     """
-    source, seed, length = row["source"], int(data_cfg.get("seed", 1)), int(data_cfg.get("seq_len", 101))
+    data_cfg = data_settings(data_cfg)
+    source, seed, length = row["source"], int(data_cfg["seed"]), int(data_cfg["seq_len"])
     if source not in SOURCES:
         raise InputError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}", field="source")
     if source == "encode":
@@ -92,10 +100,9 @@ def prepare(row: dict, data_cfg: dict, pwm: np.ndarray | list | None = None) -> 
                          "--peaks)", field="source")
     out: dict[str, np.ndarray] = {}
     if source == "synthetic":
-        syn = data_cfg.get("synthetic", {})
-        rate = float(syn.get("motif_rate", 1.0))
-        for i, (split, n) in enumerate((("train", int(syn.get("n_train", 2000))),
-                                        ("test", int(syn.get("n_test", 500))))):
+        syn = data_cfg["synthetic"]
+        rate = float(syn["motif_rate"])
+        for i, (split, n) in enumerate((("train", int(syn["n_train"])), ("test", int(syn["n_test"])))):
             bg = markov_background(n, length, random_state=[seed, i])
             pos, start, strand = plant_motifs(bg, pwm, rate, random_state=[seed, i, 1])
             codes, y = add_shuffled_negatives(pos, np.random.default_rng([seed, i, 2]))
@@ -107,14 +114,13 @@ def prepare(row: dict, data_cfg: dict, pwm: np.ndarray | list | None = None) -> 
     elif source == "synthetic_multi":
         # Negatives are dinucleotide shuffles of the positives (as for `synthetic`): same base and dinucleotide
         # composition, so only the planted motifs (not GC-rich motifs' composition) tell the classes apart.
-        syn = data_cfg.get("synthetic", {})
-        rate = float(syn.get("motif_rate", 1.0))
-        lo, hi = int(syn.get("min_motifs", 1)), int(syn.get("max_motifs", 3))
+        syn = data_cfg["synthetic"]
+        rate = float(syn["motif_rate"])
+        lo, hi = int(syn["min_motifs"]), int(syn["max_motifs"])
         if not 1 <= lo <= hi <= len(pwm):
             raise InputError(f"need 1 <= min_motifs <= max_motifs <= {len(pwm)} (the row's motifs), got {lo} and "
                              f"{hi}", field="data.synthetic.max_motifs")
-        for i, (split, n) in enumerate((("train", int(syn.get("n_train", 2000))),
-                                        ("test", int(syn.get("n_test", 500))))):
+        for i, (split, n) in enumerate((("train", int(syn["n_train"])), ("test", int(syn["n_test"])))):
             bg = markov_background(n, length, random_state=[seed, i])
             pos, mask, sites = plant_multi(bg, pwm, lo, hi, rate, random_state=[seed, i, 1])
             codes, y = add_shuffled_negatives(pos, np.random.default_rng([seed, i, 2]))
@@ -130,7 +136,7 @@ def prepare(row: dict, data_cfg: dict, pwm: np.ndarray | list | None = None) -> 
         train_path = Path(row["train"])
         train = _read(source, train_path, length)
         codes, y = _labelled(train, seed)
-        if data_cfg.get("max_train"):  # file order: DeepBind ranks peaks, our negatives follow their positive
+        if data_cfg["max_train"]:  # file order: DeepBind ranks peaks, our negatives follow their positive
             codes, y = codes[: int(data_cfg["max_train"])], y[: int(data_cfg["max_train"])]
         if row.get("test"):
             test_path = Path(row["test"])
@@ -138,10 +144,10 @@ def prepare(row: dict, data_cfg: dict, pwm: np.ndarray | list | None = None) -> 
             out["train_codes"], out["train_y"] = codes, y
         else:
             test_path = train_path
-            keep, held = group_split(shuffle_groups(codes), float(data_cfg.get("test_fraction", 0.2)), seed + 2)
+            keep, held = group_split(shuffle_groups(codes), float(data_cfg["test_fraction"]), seed + 2)
             out["test_codes"], out["test_y"] = codes[held], y[held]
             out["train_codes"], out["train_y"] = codes[keep], y[keep]
-    keep, held = group_split(shuffle_groups(out["train_codes"]), float(data_cfg.get("valid_fraction", 0.1)), seed)
+    keep, held = group_split(shuffle_groups(out["train_codes"]), float(data_cfg["valid_fraction"]), seed)
     for key in [k for k in out if k.startswith("train_")]:
         full = out[key]
         out[key], out[key.replace("train_", "valid_")] = full[keep], full[held]
@@ -168,7 +174,7 @@ def prepare_encode(row: dict, data_cfg: dict, genome: str | Path, peaks: str | P
     row : dict
         The TF's sheet row (``name``).
     data_cfg : dict
-        The config's ``data`` section.
+        The config's ``data`` section; keys it leaves out take the defaults (:func:`data_settings`).
     genome : str or Path
         Indexed genome FASTA (``.fai`` beside it).
     peaks : str or Path
@@ -197,10 +203,9 @@ def prepare_encode(row: dict, data_cfg: dict, genome: str | Path, peaks: str | P
     from deepmotif.data.windows import (gc_fraction, merge_intervals, open_fasta, read_intervals,
                                         select_windows)
 
-    seed, length = int(data_cfg.get("seed", 1)), int(data_cfg.get("seq_len", 101))
-    win_cfg = data_cfg.get("windows") or {}
-    scheme = data_cfg.get("split", "deepbind")
-    negatives = data_cfg.get("negatives", "shuffle")
+    data_cfg = data_settings(data_cfg)
+    seed, length = int(data_cfg["seed"]), int(data_cfg["seq_len"])
+    win_cfg, scheme, negatives = data_cfg["windows"], data_cfg["split"], data_cfg["negatives"]
     if scheme not in ENCODE_SPLITS:
         raise InputError(f"split must be one of {', '.join(ENCODE_SPLITS)}, got {scheme!r}", field="data.split")
     if negatives not in NEGATIVES:
@@ -211,8 +216,8 @@ def prepare_encode(row: dict, data_cfg: dict, genome: str | Path, peaks: str | P
     fa = open_fasta(genome)
     in_genome = read_sizes(fai)
     contigs = read_sizes(sizes) if sizes else in_genome
-    holdout = data_cfg.get("holdout") or {}
-    test_chroms, valid_chroms = list(holdout.get("test") or []), list(holdout.get("valid") or [])
+    holdout = data_cfg["holdout"]
+    test_chroms, valid_chroms = list(holdout["test"] or []), list(holdout["valid"] or [])
     if scheme == "chromosome":
         for key, chroms in (("test", test_chroms), ("valid", valid_chroms)):
             unknown = [c for c in chroms if c not in in_genome]
@@ -227,11 +232,11 @@ def prepare_encode(row: dict, data_cfg: dict, genome: str | Path, peaks: str | P
             raise InputError(f"chromosome(s) {', '.join(both)} held out for both test and validation",
                              field="data.holdout")
 
-    table, report = read_narrowpeak(peaks, contigs, data_cfg.get("on_bad_peak_line", "error"))
+    table, report = read_narrowpeak(peaks, contigs, data_cfg["on_bad_peak_line"])
     black = read_intervals(blacklist) if blacklist else None
-    win, pos, wqc = select_windows(table, fa, length, in_genome, top_n=win_cfg.get("top_n"),
-                                   max_n_fraction=float(win_cfg.get("max_n_fraction", 0.0)), blacklist=black,
-                                   rank_by=win_cfg.get("rank_by", "signalValue"))
+    win, pos, wqc = select_windows(table, fa, length, in_genome, top_n=win_cfg["top_n"],
+                                   max_n_fraction=float(win_cfg["max_n_fraction"]), blacklist=black,
+                                   rank_by=win_cfg["rank_by"])
     if len(win) == 0:
         raise InputError(f"no peak window left after filtering: {wqc['dropped']}", path=peaks)
     chrom = win["chrom"].to_numpy().astype(str)
@@ -240,7 +245,7 @@ def prepare_encode(row: dict, data_cfg: dict, genome: str | Path, peaks: str | P
         neg = shuffle_codes(pos, random_state=seed)
         neg_chrom, neg_start = chrom, win["start"].to_numpy()
     else:
-        bg = data_cfg.get("background") or {}
+        bg = data_cfg["background"]
         # Nothing may overlap a peak of this TF (kept or not), a positive window or the blacklist.
         peak_iv = {c: (g["chromStart"].to_numpy(), g["chromEnd"].to_numpy()) for c, g in table.groupby("chrom")}
         exclude = {}
@@ -253,23 +258,23 @@ def prepare_encode(row: dict, data_cfg: dict, genome: str | Path, peaks: str | P
             exclude[c] = merge_intervals(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
         neg_table, neg, neg_report = background_windows(
             fa, in_genome, chrom, gc_fraction(pos), length, exclude,
-            max_n_fraction=float(win_cfg.get("max_n_fraction", 0.0)), pool=int(bg.get("pool", 10)),
-            gc_tolerance=float(bg.get("gc_tolerance", 0.02)), random_state=np.random.default_rng([seed, 7]))
+            max_n_fraction=float(win_cfg["max_n_fraction"]), pool=int(bg["pool"]),
+            gc_tolerance=float(bg["gc_tolerance"]), random_state=np.random.default_rng([seed, 7]))
         neg_report = {"kind": negatives, **neg_report}
         neg_chrom, neg_start = neg_table["chrom"].to_numpy().astype(str), neg_table["start"].to_numpy()
 
     ranks = win["rank"].to_numpy()
     if scheme == "deepbind":
-        labels = deepbind_split(ranks, int(data_cfg.get("deepbind_top", 1000)))
+        labels = deepbind_split(ranks, int(data_cfg["deepbind_top"]))
     else:
         labels = chromosome_split(chrom, test_chroms, valid_chroms)
     if not (scheme == "chromosome" and valid_chroms):
-        labels = carve_valid(labels, float(data_cfg.get("valid_fraction", 0.1)), seed)
+        labels = carve_valid(labels, float(data_cfg["valid_fraction"]), seed)
 
     arrays: dict[str, np.ndarray] = {}
     for code, split in zip((TRAIN, VALID, TEST), SPLIT_NAMES):
         idx = np.flatnonzero(labels == code)  # already strongest first
-        if split == "train" and data_cfg.get("max_train"):
+        if split == "train" and data_cfg["max_train"]:
             idx = idx[: max(int(data_cfg["max_train"]) // 2, 1)]
         n = len(idx)
         codes = np.empty((2 * n, length), dtype=np.uint8)
@@ -285,10 +290,10 @@ def prepare_encode(row: dict, data_cfg: dict, genome: str | Path, peaks: str | P
         _check_classes(arrays[f"{split}_y"], split, peaks)
     qc = {"tf": row.get("name"), "source": "encode", "peaks_file": str(peaks), "genome": str(genome),
           "blacklist": str(blacklist) if blacklist else None, "window_length": length,
-          "rank_by": win_cfg.get("rank_by", "signalValue"), "top_n": win_cfg.get("top_n"),
-          "max_n_fraction": float(win_cfg.get("max_n_fraction", 0.0)),
-          "on_bad_peak_line": data_cfg.get("on_bad_peak_line", "error"), **report, **wqc,
-          "split": {"scheme": scheme, **({"deepbind_top": int(data_cfg.get("deepbind_top", 1000))}
+          "rank_by": win_cfg["rank_by"], "top_n": win_cfg["top_n"],
+          "max_n_fraction": float(win_cfg["max_n_fraction"]),
+          "on_bad_peak_line": data_cfg["on_bad_peak_line"], **report, **wqc,
+          "split": {"scheme": scheme, **({"deepbind_top": int(data_cfg["deepbind_top"])}
                                          if scheme == "deepbind" else {"test": test_chroms, "valid": valid_chroms}),
                     **{s: int(len(arrays[f"{s}_y"]) // 2) for s in SPLIT_NAMES}},
           "negatives": neg_report,

@@ -15,11 +15,8 @@ from deepmotif.interpret.saliency import saliency
 METHODS = ("saliency", "temporal", "classopt", "ism", "convact", "filters", "deeplift", "ig")
 #: methods that need a convolutional first layer (skipped for the rnn architecture)
 CONV_METHODS = ("convact", "filters")
-#: default `interpret.methods`: all the cheap ones (DeepLIFT-SHAP and integrated gradients cost 10-60x a
-#: saliency map: opt-in)
-DEFAULT_METHODS = ["saliency", "temporal", "classopt", "ism", "convact", "filters"]
 
-__all__ = ["saliency", "compute_methods", "has_conv", "METHODS", "CONV_METHODS", "DEFAULT_METHODS"]
+__all__ = ["saliency", "compute_methods", "has_conv", "METHODS", "CONV_METHODS"]
 
 
 def has_conv(arch) -> bool:
@@ -45,7 +42,7 @@ def compute_methods(model, arch: str, X: np.ndarray, cfg: dict, device=None, log
     X : numpy.ndarray
         (N, 4, L) one-hot of the sequences to explain (the top-scoring test positives).
     cfg : dict
-        The ``interpret`` config section.
+        The ``interpret`` config section; keys it leaves out take ``deepmotif.config.DEFAULTS["interpret"]``.
     device : torch.device, optional
         Default: the model's.
     log : callable, optional
@@ -64,12 +61,15 @@ def compute_methods(model, arch: str, X: np.ndarray, cfg: dict, device=None, log
     """
     import time
 
-    methods = [m for m in cfg.get("methods", DEFAULT_METHODS) if m != "saliency"]
+    from deepmotif.config import DEFAULTS, merge
+
+    cfg = merge(DEFAULTS["interpret"], cfg)  # settings left out: the defaults
+    methods = [m for m in cfg["methods"] if m != "saliency"]
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         raise ValueError(f"unknown interpret method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}")
-    batch = int(cfg.get("batch_size", 256))
-    ism_batch = int(cfg.get("ism", {}).get("batch_size", 1024))  # ISM of the explained sequences and of classopt
+    batch = int(cfg["batch_size"])
+    ism_batch = int(cfg["ism"]["batch_size"])  # ISM of the explained sequences and of classopt
     out: dict[str, np.ndarray] = {}
     done = []
     for method in METHODS:
@@ -84,10 +84,9 @@ def compute_methods(model, arch: str, X: np.ndarray, cfg: dict, device=None, log
             out["temporal_forward"] = temporal_scores(model, X, "forward", batch_size=batch, device=device)
             out["temporal_backward"] = temporal_scores(model, X, "backward", batch_size=batch, device=device)
         elif method == "classopt":
-            from deepmotif.config import DEFAULTS
             from deepmotif.interpret.class_optimization import class_optimize
 
-            c = {**DEFAULTS["interpret"]["classopt"], **cfg.get("classopt", {})}  # settings left out: defaults
+            c = cfg["classopt"]
             pwm, trace = class_optimize(model, X.shape[2], n_restarts=int(c["restarts"]), steps=int(c["steps"]),
                                         lr=float(c["lr"]), l2=float(c["l2"]), mode=c["mode"], seed=int(c["seed"]),
                                         device=device)
@@ -112,9 +111,9 @@ def compute_methods(model, arch: str, X: np.ndarray, cfg: dict, device=None, log
         elif method == "filters":
             from deepmotif.interpret.filters import filter_motifs
 
-            f = cfg.get("filters", {})
-            motifs = filter_motifs(model, X, threshold=float(f.get("threshold", 0.5)),
-                                   min_sites=int(f.get("min_sites", 10)), batch_size=batch, device=device)
+            f = cfg["filters"]
+            motifs = filter_motifs(model, X, threshold=float(f["threshold"]), min_sites=int(f["min_sites"]),
+                                   batch_size=batch, device=device)
             k = model_first_kernel(model)
             out["filters_pwm"] = (np.stack([m.pwm for m in motifs]) if motifs else np.zeros((0, 4, k)))
             out["filters_index"] = np.array([int(m.id.rsplit("filter", 1)[1]) for m in motifs], dtype=np.int64)
@@ -122,16 +121,15 @@ def compute_methods(model, arch: str, X: np.ndarray, cfg: dict, device=None, log
         elif method == "deeplift":
             from deepmotif.interpret.attribution import deep_lift_shap
 
-            d = cfg.get("deeplift", {})
-            out["deeplift"] = deep_lift_shap(model, X, n_shuffles=int(d.get("n_shuffles", 10)),
-                                             batch_size=int(d.get("batch_size", 64)), device=device)
+            d = cfg["deeplift"]
+            out["deeplift"] = deep_lift_shap(model, X, n_shuffles=int(d["n_shuffles"]), batch_size=int(d["batch_size"]),
+                                             device=device)
         elif method == "ig":
             from deepmotif.interpret.attribution import integrated_gradients
 
-            g = cfg.get("ig", {})
-            out["ig"] = integrated_gradients(model, X, n_shuffles=int(g.get("n_shuffles", 4)),
-                                             n_steps=int(g.get("n_steps", 32)),
-                                             batch_size=int(g.get("batch_size", 64)), device=device)
+            g = cfg["ig"]
+            out["ig"] = integrated_gradients(model, X, n_shuffles=int(g["n_shuffles"]), n_steps=int(g["n_steps"]),
+                                             batch_size=int(g["batch_size"]), device=device)
         done.append(method)
         if log:
             log(f"{method}: {time.perf_counter() - start:.1f} s")
