@@ -4,6 +4,8 @@ methods on a model, and logo heights."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +15,7 @@ from deepmotif.data.onehot import codes_to_one_hot
 from deepmotif.data.synthetic import markov_background, plant_motifs
 from deepmotif.interpret import compute_methods
 from deepmotif.match import SUMMARY_COLUMNS, summarise_filters
+from deepmotif.methods import METHODS
 from deepmotif.models import build_model
 from deepmotif.motifs import (core_starts, cut_windows, informative_offset, ism_importance, window_match_fraction,
                               window_match_fractions, window_motif)
@@ -99,7 +102,8 @@ def test_compute_methods_runs_the_configured_methods(arch):
            "classopt": {"steps": 3, "restarts": 2}, "filters": {"threshold": 0.0, "min_sites": 1}}
     out = compute_methods(model, arch, X, cfg)
     conv = arch == "cnn"
-    expected = ["temporal", "classopt", "ism"] + (["convact", "filters"] if conv else [])
+    ran = {"temporal", "classopt", "ism"} | ({"convact", "filters"} if conv else set())
+    expected = [m for m in METHODS if m in ran]  # in the registry's order
     assert out["methods"].tolist() == expected
     assert out["temporal_forward"].shape == out["temporal_backward"].shape == (5, 24)
     assert out["classopt_pwm"].shape == (4, 24) and np.allclose(out["classopt_pwm"].sum(axis=0), 1)
@@ -125,3 +129,19 @@ def test_information_heights_match_logomaker():
     want = logomaker.transform_matrix(frame, from_type="probability", to_type="information").to_numpy().T
     assert np.allclose(information_heights(pwm), want, atol=1e-6)
     assert np.allclose(cut_windows(np.ones((1, 4, 3)), np.array([2]), 2)[0, :, 1], 0)  # past the end: N
+
+
+def test_the_schema_offers_exactly_the_registered_methods():
+    """deepmotif.methods.REGISTRY is the one list of methods: the config schema's enum is held to it, and the
+    motif views, their labels and the conv-only methods all come from it."""
+    import yaml
+
+    from deepmotif.methods import CONV_METHODS, MAP_VIEWS, MOTIF_VIEWS, REGISTRY, VIEW_LABELS
+
+    root = Path(__file__).resolve().parents[1]
+    schema = yaml.safe_load((root / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    enum = schema["properties"]["interpret"]["properties"]["methods"]["items"]["enum"]
+    assert enum == list(METHODS)
+    assert set(CONV_METHODS) == {"convact", "filters"}
+    assert set(MAP_VIEWS) < set(MOTIF_VIEWS) < set(VIEW_LABELS)
+    assert all(m.compute is not None for name, m in REGISTRY.items() if name != "saliency")

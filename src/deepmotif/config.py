@@ -57,7 +57,7 @@ DEFAULTS: dict = {
               # default): smaller batches, no early stop before epoch 30, slower learning-rate decay.
               "per_architecture": {"rnn": {"batch_size": 64, "epochs": 60, "min_epochs": 30, "patience": 10,
                                            "lr_patience": 5}}},
-    # The dashboard's views per TF × architecture (deepmotif.interpret.METHODS); saliency is always computed.
+    # The dashboard's views per TF × architecture (deepmotif.methods.REGISTRY); saliency is always computed.
     # DeepLIFT-SHAP (`deeplift`) and integrated gradients (`ig`) cost 10-60x a saliency map: opt-in.
     # n_top positives explained, the best-scoring of `split`: test, or all (train + valid + test: more
     # sequences for motif discovery; attributions select nothing, so training positives are fair game).

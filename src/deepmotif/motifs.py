@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from deepmotif.memeio import Motif
+from deepmotif.methods import MAP_VIEWS, MOTIF_VIEWS
 
 
 def top_positives(scores: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
@@ -343,8 +344,8 @@ def window_match_fractions(windows: dict[str, tuple[np.ndarray, np.ndarray]], wi
 
 #: the per-position views a motif is taken from, in the order of motifs.meme and of the match table's rows
 #: (class optimisation has no per-sequence map: its one optimised input is trimmed and matched as it is)
-MAP_METHODS = ("saliency", "temporal_fwd", "temporal_bwd", "ism", "deeplift", "ig", "convact")
-MOTIF_METHODS = (*MAP_METHODS, "classopt")
+MAP_METHODS = MAP_VIEWS
+MOTIF_METHODS = MOTIF_VIEWS
 
 #: columns of the per-architecture motif table (motifs.tsv) the motifs stage writes
 INFO_COLUMNS = ["motif_id", "tf", "architecture", "method", "motif_rank", "n_seqlets", "support",

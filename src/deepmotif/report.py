@@ -16,6 +16,7 @@ from deepmotif import __version__
 from deepmotif.errors import InputError
 from deepmotif.io_utils import read_json_object, write_text
 from deepmotif.memeio import read_meme
+from deepmotif.methods import VIEW_LABELS
 
 
 def auroc_table(metric_files: list[str | Path]) -> pd.DataFrame:
@@ -144,9 +145,6 @@ def _img(png: bytes, alt: str, style: str = "") -> str:
 # ----------------------------------------------------------------------------------------------- dashboard
 
 ARCH_LABELS = {"cnn": "CNN", "rnn": "RNN", "cnnrnn": "CNN-RNN"}
-METHOD_LABELS = {"saliency": "saliency", "temporal_fwd": "temporal fwd", "temporal_bwd": "temporal bwd",
-                 "ism": "ISM", "deeplift": "DeepLIFT-SHAP", "ig": "integrated gradients",
-                 "convact": "conv. activation", "classopt": "class optimisation", "filters": "best filter"}
 
 
 def _dashboard_views(model, X1):
@@ -221,7 +219,7 @@ def dashboard_figure(tf: str, data_file, model_files: list, interpret_files: lis
     matches = pd.read_csv(matches_file, sep="\t")
     targets = {m.id: m for m in read_motifs(jaspar_file)}
     extracted = {m.id: m for f in [*motif_files, *(filter_files or [])] for m in read_motifs(f)}
-    methods = [m for m in METHOD_LABELS if m in set(matches["method"])]
+    methods = [m for m in VIEW_LABELS if m in set(matches["method"])]
     flipped = set()
     if hits_file is not None:
         hits = pd.read_csv(hits_file, sep="\t")
@@ -294,7 +292,7 @@ def dashboard_figure(tf: str, data_file, model_files: list, interpret_files: lis
             row = table.loc[(arch, method)]
             row = row.iloc[0] if isinstance(row, pd.DataFrame) else row
             motif = extracted.get(row["motif_id"])
-            label = METHOD_LABELS[method]
+            label = VIEW_LABELS[method]
             if method == "filters":
                 label += f" of {int(row['n_filters'])} ({row['filter_match_fraction']:.0%} match JASPAR)"
             elif not pd.isna(row.get("window_match_fraction", np.nan)):

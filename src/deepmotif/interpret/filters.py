@@ -38,6 +38,11 @@ def _first_layer(model: nn.Module) -> tuple[nn.Conv1d, nn.Sequential]:
     raise ValueError("no activation function after the first convolution")
 
 
+def first_kernel(model: nn.Module) -> int:
+    """Width of the first convolution of a CNN / CNN-RNN."""
+    return int(_first_layer(model)[0].kernel_size[0])
+
+
 def _activations(model, X, batch_size, device):
     """Yield (first row, (B, F, V) activations of the windows inside the sequence, (B, V, 4k) windows).
 
