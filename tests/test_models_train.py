@@ -207,3 +207,20 @@ def test_planted_tasks_come_from_the_data(tmp_path):
     np.savez(tmp_path / "plain.npz", **plain)
     with pytest.raises(InputError, match="tasks: planted needs a data set with planted motifs"):
         training_data(tmp_path / "plain.npz", {"tasks": "planted"})
+
+
+def test_the_schema_offers_exactly_the_registered_architectures():
+    """deepmotif.architectures.REGISTRY is the one list of architectures: the schema's `arch` enum is held
+    to it, every entry builds, and its conv_first flag says what the built model is."""
+    from pathlib import Path
+
+    import yaml
+
+    from deepmotif.architectures import ARCHITECTURES, CONV_ARCHITECTURES
+    from deepmotif.interpret import has_conv
+
+    root = Path(__file__).resolve().parents[1]
+    schema = yaml.safe_load((root / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    assert schema["properties"]["models"]["additionalProperties"]["properties"]["arch"]["enum"] == list(ARCHITECTURES)
+    for name in ARCHITECTURES:
+        assert has_conv(build_model(name)) == (name in CONV_ARCHITECTURES)

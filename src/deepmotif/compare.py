@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from deepmotif.architectures import ARCHITECTURES
 from deepmotif.errors import InputError
 from deepmotif.io_utils import atomic_path, read_json_object, write_json
 
@@ -24,7 +25,7 @@ REQUIRED_COLUMNS = ("tf", "architecture", "test_auroc", "test_aupr")
 #: metric name → its column in the performance table
 METRIC_COLUMNS = {"auroc": "test_auroc", "aupr": "test_aupr"}
 #: the order models are listed in (others follow alphabetically)
-MODEL_ORDER = ("cnn", "rnn", "cnnrnn", "pwm")
+MODEL_ORDER = (*ARCHITECTURES, "pwm")
 #: fewest non-zero differences for which an exact two-sided Wilcoxon p can fall below 0.05 (2 / 2**6)
 WILCOXON_MIN_FOR_5PCT = 6
 #: what a metrics file naming no ``selected_on`` (written before multi-task models) was selected on

@@ -14,13 +14,14 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from deepmotif.architectures import ARCHITECTURES
 from deepmotif.discover import DEFAULTS as DISCOVER_DEFAULTS
 from deepmotif.errors import InputError
 from deepmotif.trim import MIN_BITS, MIN_MEAN_BITS, TRIM_BITS
 
 DEFAULTS: dict = {
     "tfs": "config/tfs.tsv",
-    "architectures": ["cnn", "rnn", "cnnrnn"],
+    "architectures": list(ARCHITECTURES),
     "jaspar": {"release": "JASPAR2024", "tax_group": "vertebrates"},
     "data": {"seq_len": 101, "valid_fraction": 0.1, "test_fraction": 0.2, "max_train": None, "seed": 1,
              # min_motifs / max_motifs: instances per positive of the synthetic_multi source
@@ -341,7 +342,7 @@ def yaml_line(path: str | Path, keys: list[str]) -> int | None:
 
 
 #: the model classes of deepmotif.models; any other name in ``architectures`` is a variant of one of them
-BASE_ARCHITECTURES = ("cnn", "rnn", "cnnrnn")
+BASE_ARCHITECTURES = ARCHITECTURES
 
 
 def architecture_base(config: dict, name: str, path: str | Path | None = None,

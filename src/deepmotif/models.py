@@ -12,7 +12,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-ARCHITECTURES = ("cnn", "rnn", "cnnrnn")
+from deepmotif.architectures import ARCHITECTURES
+from deepmotif.architectures import REGISTRY as ARCHITECTURE_REGISTRY
 
 
 def _activation(name: str) -> nn.Module:
@@ -199,7 +200,7 @@ def build_model(arch: str, /, **params) -> nn.Module:
     setting of None takes the class's default (as :func:`deepmotif.config.model_params` leaves it out), so
     the defaults' ``models`` sections build as they are.
     """
-    classes = {"cnn": CNN, "rnn": RNN, "cnnrnn": CNNRNN}
+    classes = {name: globals()[a.model_class] for name, a in ARCHITECTURE_REGISTRY.items()}
     params = {k: v for k, v in params.items() if v is not None}
     base = params.pop("arch", arch)
     if base not in classes:

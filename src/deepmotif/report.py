@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from deepmotif import __version__
+from deepmotif.architectures import ARCH_LABELS
 from deepmotif.errors import InputError
 from deepmotif.io_utils import read_json_object, write_text
 from deepmotif.memeio import read_meme
@@ -144,7 +145,6 @@ def _img(png: bytes, alt: str, style: str = "") -> str:
 
 # ----------------------------------------------------------------------------------------------- dashboard
 
-ARCH_LABELS = {"cnn": "CNN", "rnn": "RNN", "cnnrnn": "CNN-RNN"}
 
 
 def _dashboard_views(model, X1):

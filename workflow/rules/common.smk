@@ -8,6 +8,7 @@ import sys
 
 from snakemake.utils import validate
 
+from deepmotif.architectures import CONV_ARCHITECTURES
 from deepmotif.config import (
     DEFAULTS,
     OPTIONAL_COLUMNS,
@@ -205,7 +206,7 @@ def gpu_resources(stage):
 # Architectures with a convolutional first layer; their first-layer filters become motifs when
 # interpret.methods lists `filters` (results/<tf>/<arch>/filters.meme).
 CONV_ARCHS = [
-    arch for arch in ARCHS if architecture_base(config, arch) in ("cnn", "cnnrnn")
+    arch for arch in ARCHS if architecture_base(config, arch) in CONV_ARCHITECTURES
 ]
 FILTER_ARCHS = CONV_ARCHS if "filters" in config["interpret"]["methods"] else []
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepmotif.architectures import CONV_ARCHITECTURES
 from deepmotif.methods import CONV_METHODS, METHODS, REGISTRY
 from deepmotif.interpret.saliency import saliency
 
@@ -21,7 +22,7 @@ def has_conv(arch) -> bool:
     from deepmotif.models import CNN, CNNRNN
 
     if isinstance(arch, str):
-        return arch in ("cnn", "cnnrnn")
+        return arch in CONV_ARCHITECTURES
     return isinstance(arch, (CNN, CNNRNN))
 
 
