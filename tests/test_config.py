@@ -103,3 +103,26 @@ def test_keys_a_users_config_leaves_out_take_the_package_defaults(tmp_path):
     mine = _train_settings_of_a_dry_run("--configfile", str(user))
     assert mine["train"]["epochs"] == DEFAULTS["train"]["epochs"]
     assert mine["models"]["cnnrnn"]["filters"] == DEFAULTS["models"]["cnnrnn"]["filters"]
+
+
+def test_an_installed_package_validates_with_its_own_schema(tmp_path):
+    """The schema ships inside the wheel (workflow/schemas links to it), so an installed deepmotif checks
+    configs as the workflow does: validation is never skipped for want of the repository's workflow/."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                            "-w", str(tmp_path / "wheel"), str(root)], capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stderr[-2000:]
+    wheel = next((tmp_path / "wheel").glob("deepmotif-*.whl"))
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
+                              str(tmp_path / "site"), str(wheel)], capture_output=True, text=True, timeout=300)
+    assert install.returncode == 0, install.stderr[-2000:]
+    probe = ("import deepmotif.config as c, deepmotif.errors as e\n"
+             "assert c.SCHEMA.is_file() and 'site' in str(c.SCHEMA), c.SCHEMA\n"
+             "try:\n    c.validate_config(c.merge(c.DEFAULTS, {'trian': {}}))\n"
+             "except e.InputError as err:\n    print(err)\n")
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": str(tmp_path / "site")})
+    assert run.returncode == 0 and "unknown key" in run.stdout and "trian" in run.stdout, run.stdout + run.stderr

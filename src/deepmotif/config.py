@@ -1,9 +1,10 @@
 """Run configuration: defaults merged under the user's YAML, and the TF sample sheet checked row by row.
 
-Types and keys are checked against the JSON schemas in ``workflow/schemas`` (:func:`validate_config`, also run
-by every command-line tool and before Snakemake starts a job); the checks here
-are the ones a schema cannot express (duplicate names, files that exist, JASPAR IDs that exist) and run
-both there and in the command-line tools, so each names the sheet's line and field.
+Types and keys are checked against the JSON schemas shipped in the package (``deepmotif/schemas``, linked
+from ``workflow/schemas``; :func:`validate_config`, also run by every command-line tool and before Snakemake
+starts a job); the checks here are the ones a schema cannot express (duplicate names, files that exist,
+JASPAR IDs that exist) and run both there and in the command-line tools, so each names the sheet's line and
+field.
 """
 
 from __future__ import annotations
@@ -264,7 +265,7 @@ def tf_row(config: dict, name: str) -> dict:
     return rows.iloc[0].to_dict()
 
 
-SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA = Path(__file__).resolve().parent / "schemas" / "config.schema.yaml"
 
 
 def validate_config(config: dict, sources: list[str | Path] | tuple = (), schema: str | Path = SCHEMA) -> None:
@@ -279,15 +280,11 @@ def validate_config(config: dict, sources: list[str | Path] | tuple = (), schema
     sources : list of path-like
         The YAML files the values came from, later ones overriding earlier ones.
     schema : path-like
-        The schema (``workflow/schemas/config.schema.yaml``; skipped where the package is installed
-        without the workflow).
+        The schema (default: the package's ``config.schema.yaml``).
     """
     import jsonschema
 
-    schema = Path(schema)
-    if not schema.is_file():
-        return
-    root = yaml.safe_load(schema.read_text())
+    root = yaml.safe_load(Path(schema).read_text())  # never skipped: a missing schema is an installation fault
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(root).iter_errors(config))
     if error is None:
         return
@@ -400,10 +397,7 @@ def check_architectures(config: dict, path: str | Path | None = None, schema: st
     for name in (config["train"].get("per_architecture") or {}):
         architecture_base(config, name, path, field=f"train.per_architecture.{name}")
 
-    schema = Path(schema) if schema else SCHEMA
-    sections = {}
-    if schema.is_file():
-        sections = yaml.safe_load(schema.read_text())["properties"]["models"]["properties"]
+    sections = yaml.safe_load(Path(schema or SCHEMA).read_text())["properties"]["models"]["properties"]
     for name in config["architectures"]:
         base = architecture_base(config, name, path)
         if name == base or base not in sections:
