@@ -173,36 +173,17 @@ def cmd_compare(a) -> None:
 
 
 def cmd_evaluate(a) -> None:
-    import numpy as np
-
     from deepmotif.config import tf_row
-    from deepmotif.data.prepare import load_split
-    from deepmotif.evaluate import auroc_aupr, pwm_scan
+    from deepmotif.evaluate import pwm_baseline
     from deepmotif.io_utils import write_json
-    from deepmotif.jaspar import row_motifs
 
     cfg = _config(a)
-    row = tf_row(cfg, a.tf)
-    X, y = load_split(a.data, "test")
-    motifs = row_motifs(cfg["jaspar"]["release"], row)
-    if not motifs:  # no known motif: no baseline to scan with (reported as such, never as a wrong AUROC)
-        write_json(a.out, {"architecture": "pwm", "jaspar_id": "", "jaspar_name": "no known motif",
-                           "test_auroc": None, "test_aupr": None})
-        print(f"{a.tf}: no known JASPAR motif, no PWM baseline", file=sys.stderr)
-        return
-    if len(motifs) > 1:
-        # several planted motifs: the best over motifs of each scan's score below that motif's best possible
-        # log-odds score (so motifs of different lengths and information are on one scale)
-        from deepmotif.evaluate import log_odds
-
-        scores = np.max([pwm_scan(X, m.pwm) - log_odds(m.pwm).max(axis=0).sum() for m in motifs], axis=0)
-    else:
-        scores = pwm_scan(X, motifs[0].pwm)
-    ident, name = ",".join(m.id for m in motifs), ",".join(m.name for m in motifs)
-    metrics = {"architecture": "pwm", "jaspar_id": ident, "jaspar_name": name,
-               **{f"test_{k}": v for k, v in auroc_aupr(y, scores).items()}}
+    metrics = pwm_baseline(a.data, tf_row(cfg, a.tf), cfg["jaspar"]["release"])
     write_json(a.out, metrics)
-    print(f"{a.tf}: PWM {ident} scan test AUROC {metrics['test_auroc']:.4f}", file=sys.stderr)
+    if metrics["test_auroc"] is None:
+        print(f"{a.tf}: no known JASPAR motif, no PWM baseline", file=sys.stderr)
+    else:
+        print(f"{a.tf}: PWM {metrics['jaspar_id']} scan test AUROC {metrics['test_auroc']:.4f}", file=sys.stderr)
 
 
 def cmd_auroc_table(a) -> None:
@@ -213,40 +194,16 @@ def cmd_auroc_table(a) -> None:
 
 
 def cmd_interpret(a) -> None:
-    import numpy as np
     import torch
 
-    from deepmotif.data.prepare import load_explained_set
-    from deepmotif.evaluate import predict
-    from deepmotif.interpret import compute_methods
-    from deepmotif.interpret.attribution import correct_gradients
-    from deepmotif.interpret.saliency import input_gradients
-    from deepmotif.io_utils import atomic_path
-    from deepmotif.motifs import top_positives
-    from deepmotif.train import load_model, pick_device
+    from deepmotif.interpret import write_interpretation
+    from deepmotif.train import pick_device
 
     cfg = _config(a)
     torch.set_num_threads(a.threads)
-    device = pick_device(a.device or cfg["train"]["device"])
-    model, arch = load_model(a.model, device)
-    split = cfg["interpret"]["split"]
-    X, y = load_explained_set(a.data, split)
-    logits = predict(model, X, device=device)
-    idx = top_positives(logits, y, int(cfg["interpret"]["n_top"]))
-    # one backward pass gives both the saliency map |g| x and the corrected one |g - mean_b g| x (Majdandzic
-    # et al. 2023), which the ground-truth benchmark scores
-    grads = input_gradients(model, X[idx], batch_size=int(cfg["interpret"]["batch_size"]), device=device)
-    sal = np.abs(grads) * X[idx]
-    corrected = np.abs(correct_gradients(grads)) * X[idx]
-    with atomic_path(a.out, suffix=".npz") as tmp:
-        np.savez_compressed(tmp, index=idx, logits=logits[idx], saliency=sal, saliency_corrected=corrected,
-                            arch=np.asarray(arch), split=np.asarray(split))
-    if a.methods_out:
-        out = compute_methods(model, arch, X[idx], cfg["interpret"], device=device,
-                              log=lambda line: print(f"{arch} {line}", file=sys.stderr))
-        with atomic_path(a.methods_out, suffix=".npz") as tmp:
-            np.savez_compressed(tmp, index=idx, logits=logits[idx], arch=np.asarray(arch), split=np.asarray(split),
-                                **out)
+    write_interpretation(a.model, a.data, cfg["interpret"], a.out, methods_out=a.methods_out,
+                         device=pick_device(a.device or cfg["train"]["device"]),
+                         log=lambda line: print(line, file=sys.stderr))
 
 
 def cmd_motifs(a) -> None:
@@ -260,18 +217,9 @@ def cmd_motifs(a) -> None:
 
 
 def cmd_filter_motifs(a) -> None:
-    import numpy as np
+    from deepmotif.motifs import write_filter_motifs
 
-    from deepmotif.memeio import Motif, write_meme
-
-    with np.load(a.interpret) as z:
-        if "filters_pwm" not in z.files:
-            raise InputError("no first-layer filters in this file (interpret.methods lacks `filters`, or the "
-                             "architecture has no convolution)", path=a.interpret)
-        pwms, index, nsites = z["filters_pwm"], z["filters_index"], z["filters_nsites"]
-    motifs = [Motif(id=f"{a.tf}.{a.arch}.filter{int(f)}", name=a.tf, pwm=p, nsites=int(n))
-              for p, f, n in zip(pwms, index, nsites)]
-    write_meme(a.out, motifs)
+    motifs = write_filter_motifs(a.tf, a.arch, a.interpret, a.out)
     print(f"{a.tf} {a.arch}: {len(motifs)} filter motifs → {a.out}", file=sys.stderr)
 
 

@@ -70,3 +70,26 @@ def pwm_scan(X: np.ndarray, pwm: np.ndarray, pseudocount: float = 0.01, batch_si
             xb = torch.as_tensor(X[i:i + batch_size], dtype=torch.float32)
             out.append(torch.nn.functional.conv1d(xb, weight).amax(dim=(1, 2)).numpy())
     return np.concatenate(out).astype(np.float64)
+
+
+def pwm_baseline(data_file, row: dict, release: str) -> dict:
+    """The evaluate stage of one TF: AUROC / AUPR on its test set of a scan with its JASPAR matrix (the
+    metrics written to ``results/<tf>/pwm/metrics.json``). Several planted motifs: each sequence's best over
+    motifs of its scan score below that motif's best possible log-odds score (one scale for motifs of
+    different lengths and information). A row without a known motif gets no baseline: ``jaspar_name`` "no
+    known motif" and AUROC / AUPR None, never a wrong number."""
+    from deepmotif.data.prepare import load_split
+    from deepmotif.jaspar import row_motifs
+
+    X, y = load_split(data_file, "test")
+    motifs = row_motifs(release, row)
+    if not motifs:
+        return {"architecture": "pwm", "jaspar_id": "", "jaspar_name": "no known motif", "test_auroc": None,
+                "test_aupr": None}
+    if len(motifs) > 1:
+        scores = np.max([pwm_scan(X, m.pwm) - log_odds(m.pwm).max(axis=0).sum() for m in motifs], axis=0)
+    else:
+        scores = pwm_scan(X, motifs[0].pwm)
+    return {"architecture": "pwm", "jaspar_id": ",".join(m.id for m in motifs),
+            "jaspar_name": ",".join(m.name for m in motifs),
+            **{f"test_{k}": v for k, v in auroc_aupr(y, scores).items()}}

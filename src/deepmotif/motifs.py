@@ -605,3 +605,20 @@ def write_motifs(tf: str, arch: str, data_file, saliency_file, interpret_file, s
     if info_out:
         write_tsv(info_out, info)
     return motifs
+
+
+def write_filter_motifs(tf: str, arch: str, interpret_file, out) -> list[Motif]:
+    """The first-layer filter PWMs of an ``interpret.npz`` (method ``filters``) as a MEME file ``out``, ids
+    ``TF.arch.filterN`` (N: the filter's index in the layer), ``nsites`` its activating windows."""
+    from deepmotif.errors import InputError
+    from deepmotif.memeio import write_meme
+
+    with np.load(interpret_file) as z:
+        if "filters_pwm" not in z.files:
+            raise InputError("no first-layer filters in this file (interpret.methods lacks `filters`, or the "
+                             "architecture has no convolution)", path=interpret_file)
+        pwms, index, nsites = z["filters_pwm"], z["filters_index"], z["filters_nsites"]
+    motifs = [Motif(id=f"{tf}.{arch}.filter{int(f)}", name=tf, pwm=p, nsites=int(n))
+              for p, f, n in zip(pwms, index, nsites)]
+    write_meme(out, motifs)
+    return motifs

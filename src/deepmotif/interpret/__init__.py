@@ -77,3 +77,42 @@ def compute_methods(model, arch: str, X: np.ndarray, cfg: dict, device=None, log
             log(f"{name}: {time.perf_counter() - start:.1f} s")
     out["methods"] = np.asarray(done, dtype=str)
     return out
+
+
+def write_interpretation(model_file, data_file, settings: dict, out, methods_out=None, device=None,
+                         log=None) -> None:
+    """The interpret stage of one trained model: its saliency maps, and (with ``methods_out``) every other
+    configured method, of the ``settings["n_top"]`` best-scoring positives of ``settings["split"]``.
+
+    ``out`` (``saliency.npz``) holds ``index`` (rows of the split), ``logits``, ``saliency`` (|gradient| x
+    input) and ``saliency_corrected`` (|gradient - its mean over bases| x input, Majdandzic et al. 2023, which
+    the ground-truth benchmark scores), ``arch`` and ``split``; ``methods_out`` (``interpret.npz``) the same
+    index, logits, arch and split plus :func:`compute_methods`' arrays. ``settings`` is the ``interpret``
+    section (keys left out: the defaults); both files are written atomically.
+    """
+    from deepmotif.config import DEFAULTS, merge
+    from deepmotif.data.prepare import load_explained_set
+    from deepmotif.evaluate import predict
+    from deepmotif.interpret.attribution import correct_gradients
+    from deepmotif.interpret.saliency import input_gradients
+    from deepmotif.io_utils import atomic_path
+    from deepmotif.motifs import top_positives
+    from deepmotif.train import load_model
+
+    settings = merge(DEFAULTS["interpret"], settings)
+    model, arch = load_model(model_file, device)
+    split = settings["split"]
+    X, y = load_explained_set(data_file, split)
+    logits = predict(model, X, device=device)
+    idx = top_positives(logits, y, int(settings["n_top"]))
+    # one backward pass gives both maps
+    grads = input_gradients(model, X[idx], batch_size=int(settings["batch_size"]), device=device)
+    where = {"index": idx, "logits": logits[idx], "arch": np.asarray(arch), "split": np.asarray(split)}
+    with atomic_path(out, suffix=".npz") as tmp:
+        np.savez_compressed(tmp, **where, saliency=np.abs(grads) * X[idx],
+                            saliency_corrected=np.abs(correct_gradients(grads)) * X[idx])
+    if methods_out:
+        arrays = compute_methods(model, arch, X[idx], settings, device=device,
+                                 log=(lambda line: log(f"{arch} {line}")) if log else None)
+        with atomic_path(methods_out, suffix=".npz") as tmp:
+            np.savez_compressed(tmp, **where, **arrays)
