@@ -135,3 +135,22 @@ def test_prepare_rejects_single_class(tmp_path):
     with pytest.raises(InputError, match="both classes"):
         prepare({"name": "X", "source": "deepmotif_fasta", "train": str(path), "test": str(path)},
                 {"seq_len": 20, "valid_fraction": 0.1, "seed": 1})
+
+
+def test_prepare_uses_the_row_the_workflow_passes(tmp_path):
+    """`deepmotif prepare --row` (what the workflow's rule passes, its rerun trigger) is the row the job
+    builds from: the sheet named in the config is not read again, so the two cannot disagree."""
+    import json
+
+    from deepmotif.cli import main
+
+    sheet = tmp_path / "tfs.tsv"
+    sheet.write_text("name\tsource\ttrain\ttest\tjaspar_id\tjaspar_name\tcell_line\n"
+                     "GATA1\tsynthetic\t\t\tMA0035.5\tGATA1\tK562\n")
+    settings = json.dumps({"tfs": str(sheet), "data": {"synthetic": {"n_train": 40, "n_test": 20}}})
+    row = json.dumps({"source": "synthetic", "jaspar_id": "MA0496.4", "jaspar_name": "MAFK"})
+    out = tmp_path / "data.npz"
+    assert main(["prepare", "--set", settings, "--tf", "MAFK", "--row", row, "--out", str(out)]) == 0
+    with np.load(out) as z:
+        assert list(z["meta_planted_ids"]) == ["MA0496.4"] and str(z["meta_tf"]) == "MAFK"
+    assert main(["prepare", "--set", settings, "--tf", "MAFK", "--row", "[1]", "--out", str(out)]) == 2

@@ -244,6 +244,32 @@ def test_rerun_has_nothing_to_do_and_motif_table_regenerates_without_training(ru
     assert model.stat().st_mtime_ns == before_model
 
 
+def _planned_rules(workdir: Path, config: str) -> set[str]:
+    """Rules a dry run would run with ``config`` in place of the workdir's config.yaml (restored after)."""
+    path = workdir / "config.yaml"
+    original = path.read_text()
+    try:
+        path.write_text(config)
+        proc = snakemake(workdir, "-n")
+        out = proc.stdout + proc.stderr
+    finally:
+        path.write_text(original)
+    table = out.split("Job stats:", 1)[1] if "Job stats:" in out else ""
+    return {m.group(1) for m in re.finditer(r"^(\w+)\s+\d+$", table, flags=re.M)} - {"total", "all"}
+
+
+def test_a_changed_setting_reruns_exactly_the_jobs_that_read_it(run):
+    """Each rule gets the settings it uses as its params: an interpret key reruns interpretation and what
+    follows it, never training; a training key retrains, never re-prepares the data."""
+    interpret = _planned_rules(run, CONFIG.replace("n_top: 100", "n_top: 90"))
+    assert "interpret" in interpret and "motifs" in interpret, interpret
+    assert not {"train", "select_size", "prepare"} & interpret, interpret
+    train = _planned_rules(run, CONFIG.replace("lr: 0.01", "lr: 0.02"))
+    assert "train" in train and "prepare" not in train, train
+    back = snakemake(run, "-n")
+    assert "Nothing to be done" in back.stdout + back.stderr  # the original config is back
+
+
 def test_malformed_sheet_stops_before_any_job(tmp_path):
     (tmp_path / "tfs.tsv").write_text(SHEET.replace("MAFK\tsynthetic", "MAFK\tsynthtic"))
     (tmp_path / "config.yaml").write_text(CONFIG)

@@ -40,12 +40,29 @@ def _config(a) -> dict:
     return cfg
 
 
+def _sheet_row(a, cfg: dict) -> dict:
+    """The TF's sheet row: as the workflow passes it (``--row``, JSON of the row's non-blank columns), or
+    read from the config's sheet (checked as the workflow checks it)."""
+    import json
+
+    from deepmotif.config import SHEET_COLUMNS, tf_row
+
+    if a.row is None:
+        return tf_row(cfg, a.tf)
+    try:
+        given = json.loads(a.row)
+    except json.JSONDecodeError as err:
+        raise InputError(f"--row is not valid JSON: {err}") from None
+    if not isinstance(given, dict):
+        raise InputError("--row must be a JSON object of sheet columns")
+    return {**dict.fromkeys(SHEET_COLUMNS, ""), **given, "name": a.tf}
+
+
 def cmd_prepare(a) -> None:
-    from deepmotif.config import tf_row
     from deepmotif.data.prepare import prepare, save_dataset
 
     cfg = _config(a)
-    row = tf_row(cfg, a.tf)
+    row = _sheet_row(a, cfg)
     if row["source"] == "encode":
         return _prepare_encode(a, cfg, row)
     pwm, meta = None, {}
@@ -295,6 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("prepare", help="cut/read/synthesise one TF's train/valid/test sets")
     _common(p)
     p.add_argument("--tf", required=True)
+    p.add_argument("--row", default=None, help="the TF's sheet row as JSON (the workflow passes it; default: "
+                   "read from the config's sheet)")
     p.add_argument("--out", required=True, help="output .npz")
     p.add_argument("--qc", default=None, help="output QC JSON (encode: lines, drops per reason, split sizes)")
     p.add_argument("--genome", default=None, help="encode: indexed genome FASTA (.fai beside it)")

@@ -97,8 +97,9 @@ def name_pattern(names):
 
 
 def tf_row(wildcards):
-    """The TF's sheet row, as a param: editing one row reruns that TF only. Blank optional columns
-    (encode-only, jaspar_collection) are left out, so adding them to the sheet format reran no existing TF.
+    """The TF's sheet row, as a param the prepare job reads (`--row`): editing one row reruns that TF only.
+    Blank optional columns (encode-only, jaspar_collection) are left out, so adding them to the sheet format
+    reran no existing TF.
     """
     row = SHEET.set_index("name").loc[wildcards.tf].to_dict()
     for col in OPTIONAL_COLUMNS:

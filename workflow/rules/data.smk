@@ -18,7 +18,8 @@ rule prepare:
         settings=data_settings(encode=False),
         row=tf_row,
     shell:
-        "deepmotif prepare --set {params.settings:q} --tf {wildcards.tf:q} --out {output} 2> {log}"
+        "deepmotif prepare --set {params.settings:q} --tf {wildcards.tf:q} --row {params.row:q}"
+        " --out {output} 2> {log}"
 
 
 rule prepare_encode:
@@ -40,7 +41,8 @@ rule prepare_encode:
             f"--blacklist {input.blacklist}" if BLACKLIST else ""
         ),
     shell:
-        "deepmotif prepare --set {params.settings:q} --tf {wildcards.tf:q} --genome {input.genome}"
+        "deepmotif prepare --set {params.settings:q} --tf {wildcards.tf:q} --row {params.row:q}"
+        " --genome {input.genome}"
         " --sizes {input.sizes} --peaks {input.peaks} {params.blacklist} --out {output.data}"
         " --qc {output.qc} 2> {log}"
 
