@@ -27,9 +27,10 @@ DEFAULTS = {
     "max_per_sequence": 4,      # seqlets called per sequence at most
     "max_shift": 4,             # alignment shift (bp) tried on each side, both strands
     "refine_shift": 2,          # then each seqlet re-aligned on its sequence by up to this many bp (0: not)
-    "cluster_similarity": 0.7,  # average-linkage cut: a cluster's members have mean cosine >= this (at 0.5
-                                # and merge 0.65 KOO12's GABPA and STAT1 sites fused into one motif and its
-                                # CEBPB and MEF2A sites went unfound: 4 of 12 planted found, 7 at 0.7)
+    "cluster_similarity": 0.6,  # average-linkage cut: a cluster's members have mean cosine >= this (at 0.5
+                                # and merge 0.65 the KOO12 model's saliency held 5 of 12 planted motifs, GABPA
+                                # and STAT1 in one; 8 at 0.6; at 0.7 a small RNN's NFYB saliency seqlets of
+                                # both orientations fused into a palindrome matching ZNF320)
     "assign_similarity": 0.4,   # a seqlet joins its best motif when their aligned cosine is >= this
     "merge_similarity": 0.7,    # two motifs whose CWMs align with cosine >= this are merged (0.8 split a real
                                 # ARID3A set's CTCF-like sites off as its top-supported motif)
