@@ -338,20 +338,16 @@ def yaml_line(path: str | Path, keys: list[str]) -> int | None:
     return line
 
 
-#: the model classes of deepmotif.models; any other name in ``architectures`` is a variant of one of them
-BASE_ARCHITECTURES = ARCHITECTURES
-
-
 def architecture_base(config: dict, name: str, path: str | Path | None = None,
                       field: str = "architectures") -> str:
     """The model class (``cnn``, ``rnn``, ``cnnrnn``) of architecture ``name``: itself, or the ``arch`` of its
     ``models.<name>`` entry (a named variant such as ``cnn_exp: {arch: cnn, activation: exp}``). An unknown
     name is an :class:`InputError` naming ``path`` and ``field``."""
-    if name in BASE_ARCHITECTURES:
+    if name in ARCHITECTURES:
         return name
     entry = (config.get("models") or {}).get(name)
-    if name == "sizes" or not isinstance(entry, dict) or entry.get("arch") not in BASE_ARCHITECTURES:
-        raise InputError(f"architecture {name!r} is neither one of {', '.join(BASE_ARCHITECTURES)} nor a "
+    if name == "sizes" or not isinstance(entry, dict) or entry.get("arch") not in ARCHITECTURES:
+        raise InputError(f"architecture {name!r} is neither one of {', '.join(ARCHITECTURES)} nor a "
                          f"models.{name} entry whose `arch` names one (e.g. models: {{{name}: {{arch: cnn, "
                          "activation: exp}})", path=path, field=field)
     return entry["arch"]

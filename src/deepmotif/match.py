@@ -380,9 +380,9 @@ def views_without_motifs(info: pd.DataFrame, motifs: pd.DataFrame) -> pd.DataFra
 def _in_method_order(table: pd.DataFrame) -> pd.DataFrame:
     """Rows grouped by TF and architecture (first appearance), then methods in the motifs stage's order
     (filters last), then motif rank."""
-    from deepmotif.motifs import MOTIF_METHODS
+    from deepmotif.methods import MOTIF_VIEWS
 
-    order = {m: i for i, m in enumerate(MOTIF_METHODS)}
+    order = {m: i for i, m in enumerate(MOTIF_VIEWS)}
     key = pd.DataFrame({
         "tf": pd.factorize(table["tf"])[0], "arch": pd.factorize(table["architecture"])[0],
         "method": table["method"].map(lambda m: order.get(m, len(order))),

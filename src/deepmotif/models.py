@@ -191,6 +191,11 @@ def _init_lstm(lstm: nn.LSTM, lecun_input: bool = False) -> None:
             p.data[lstm.hidden_size:2 * lstm.hidden_size] = 0.5  # forget gate; b_ih + b_hh = 1
 
 
+def model_classes() -> dict[str, type]:
+    """Architecture name → its class (from :data:`deepmotif.architectures.REGISTRY`)."""
+    return {name: globals()[a.model_class] for name, a in ARCHITECTURE_REGISTRY.items()}
+
+
 def build_model(arch: str, /, **params) -> nn.Module:
     """Instantiate an architecture by name (``cnn``, ``rnn``, ``cnnrnn``) with keyword sizes from config.
 
@@ -200,7 +205,7 @@ def build_model(arch: str, /, **params) -> nn.Module:
     setting of None takes the class's default (as :func:`deepmotif.config.model_params` leaves it out), so
     the defaults' ``models`` sections build as they are.
     """
-    classes = {name: globals()[a.model_class] for name, a in ARCHITECTURE_REGISTRY.items()}
+    classes = model_classes()
     params = {k: v for k, v in params.items() if v is not None}
     base = params.pop("arch", arch)
     if base not in classes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from deepmotif.memeio import Motif
-from deepmotif.methods import MAP_VIEWS, MOTIF_VIEWS
+from deepmotif.methods import MAP_VIEWS
 
 
 def top_positives(scores: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
@@ -342,11 +342,6 @@ def window_match_fractions(windows: dict[str, tuple[np.ndarray, np.ndarray]], wi
 
 # ------------------------------------------------------------------------------------ the motifs stage
 
-#: the per-position views a motif is taken from, in the order of motifs.meme and of the match table's rows
-#: (class optimisation has no per-sequence map: its one optimised input is trimmed and matched as it is)
-MAP_METHODS = MAP_VIEWS
-MOTIF_METHODS = MOTIF_VIEWS
-
 #: columns of the per-architecture motif table (motifs.tsv) the motifs stage writes
 INFO_COLUMNS = ["motif_id", "tf", "architecture", "method", "motif_rank", "n_seqlets", "support",
                 "mean_attribution", "width"]
@@ -445,7 +440,7 @@ def method_maps(X: np.ndarray, saliency_map: np.ndarray, extra: dict, credit: in
     if "convact_start" in extra:
         maps["convact"] = on_observed_base(window_map(extra["convact_start"], int(extra["convact_kernel"]),
                                                       X.shape[2]), X)
-    return {m: maps[m] for m in MAP_METHODS if m in maps}
+    return {m: maps[m] for m in MAP_VIEWS if m in maps}
 
 
 def paper_windows(maps: dict[str, np.ndarray], extra: dict, width: int, length: int) -> dict[str, np.ndarray]:
@@ -460,7 +455,7 @@ def paper_windows(maps: dict[str, np.ndarray], extra: dict, width: int, length: 
             extra["temporal_forward"], extra["temporal_backward"], width)
     if "convact_start" in extra:
         starts["convact"] = recentre(extra["convact_start"], int(extra["convact_kernel"]), width, length)
-    return {m: starts[m] for m in MAP_METHODS if m in starts}
+    return {m: starts[m] for m in MAP_VIEWS if m in starts}
 
 
 def load_explained(data_file, saliency_file, interpret_file=None
@@ -535,7 +530,7 @@ def extract_motifs(tf: str, arch: str, X: np.ndarray, attr: np.ndarray, extra: d
     Returns
     -------
     motifs : list of Motif
-        Trimmed PFMs (``nsites`` = seqlets) in :data:`MOTIF_METHODS` order.
+        Trimmed PFMs (``nsites`` = seqlets) in :data:`deepmotif.methods.MOTIF_VIEWS` order.
     windows : dict
         The paper's aggregate motif per sequence-specific view (``{method}_start`` / ``_aligned`` /
         ``_strand`` / ``_pwm``, ``methods``, ``width``), for the match stage's ``window_match_fraction``.

@@ -19,11 +19,11 @@ __all__ = ["saliency", "compute_methods", "has_conv", "METHODS", "CONV_METHODS"]
 def has_conv(arch) -> bool:
     """Whether an architecture (a base name ``cnn``/``rnn``/``cnnrnn``, or a model, which also covers named
     variants such as ``cnn_exp``) has a convolutional first layer (filters / conv activation apply)."""
-    from deepmotif.models import CNN, CNNRNN
+    from deepmotif.models import model_classes
 
     if isinstance(arch, str):
         return arch in CONV_ARCHITECTURES
-    return isinstance(arch, (CNN, CNNRNN))
+    return isinstance(arch, tuple(cls for name, cls in model_classes().items() if name in CONV_ARCHITECTURES))
 
 
 def compute_methods(model, arch: str, X: np.ndarray, cfg: dict, device=None, log=None) -> dict[str, np.ndarray]:
