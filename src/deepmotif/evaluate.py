@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 
-def predict(model: torch.nn.Module, X: np.ndarray, batch_size: int = 512, device: str | torch.device = "cpu",
-            tasks: bool = False) -> np.ndarray:
-    """Positive-class logits of ``model`` for (N, 4, L) ``X``, as a (N,) float64 array; with ``tasks``, the
-    (N, tasks) logits of a multi-task model's outputs (:meth:`task_logits`)."""
+def predict(model, X: np.ndarray, batch_size: int = 512, device="cpu", tasks: bool = False) -> np.ndarray:
+    """Positive-class logits of the torch ``model`` for (N, 4, L) ``X``, as a (N,) float64 array; with
+    ``tasks``, the (N, tasks) logits of a multi-task model's outputs (:meth:`task_logits`)."""
+    import torch  # here, not at the top: the PWM baseline's job needs no torch
+
     model.eval()
     score = model.task_logits if tasks else model
     out = []
@@ -63,13 +63,11 @@ def pwm_scan(X: np.ndarray, pwm: np.ndarray, pseudocount: float = 0.01, batch_si
     lo = log_odds(pwm, pseudocount)
     if X.ndim != 3 or X.shape[1] != 4 or lo.shape[1] > X.shape[2]:
         raise ValueError(f"need X (N, 4, L) with L >= motif width {lo.shape[1]}, got {X.shape}")
-    weight = torch.as_tensor(np.stack([lo, lo[::-1, ::-1].copy()]), dtype=torch.float32)  # fwd, rev. comp.
-    out = []
-    with torch.no_grad():
-        for i in range(0, len(X), batch_size):
-            xb = torch.as_tensor(X[i:i + batch_size], dtype=torch.float32)
-            out.append(torch.nn.functional.conv1d(xb, weight).amax(dim=(1, 2)).numpy())
-    return np.concatenate(out).astype(np.float64)
+    weight = np.stack([lo, lo[::-1, ::-1]]).astype(np.float32)  # forward, reverse complement
+    out = [np.einsum("ncpw,scw->nsp", np.lib.stride_tricks.sliding_window_view(
+        np.asarray(X[i:i + batch_size], dtype=np.float32), lo.shape[1], axis=2), weight).max(axis=(1, 2))
+        for i in range(0, len(X), batch_size)]
+    return np.concatenate(out).astype(np.float64) if out else np.zeros(0)
 
 
 def pwm_baseline(data_file, row: dict, release: str) -> dict:

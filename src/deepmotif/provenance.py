@@ -50,13 +50,25 @@ def versions() -> dict[str, str | None]:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             out[name] = None
-    try:
-        import torch
-
-        out["torch_cuda"] = torch.version.cuda
-    except ImportError:
-        pass
+    if out["torch"] is not None:
+        out["torch_cuda"] = _torch_cuda()
     return out
+
+
+def _torch_cuda() -> str | None:
+    """The CUDA version torch was built for, read from ``torch/version.py`` without importing torch (2 s
+    that a job which never used torch, like most of the workflow's small jobs, need not pay)."""
+    if "torch" in sys.modules:
+        return sys.modules["torch"].version.cuda
+    import importlib.util
+
+    spec = importlib.util.find_spec("torch")
+    namespace: dict = {}
+    try:
+        exec((Path(spec.origin).parent / "version.py").read_text(), namespace)  # noqa: S102 (torch's own file)
+    except (OSError, TypeError, SyntaxError):
+        return None
+    return namespace.get("cuda")
 
 
 def seeds(config: dict) -> dict[str, int]:
