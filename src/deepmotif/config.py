@@ -41,19 +41,20 @@ DEFAULTS: dict = {
     "download": {"retries": 5, "backoff": 2.0, "timeout": 60, "partial_dir": ".cache/downloads"},
     "models": {
         # tasks: None = one output (bound or not); planted = one output per planted motif of a synthetic
-        # source (multi-task, Koo & Ploenzke 2021), scored as "any motif" (deepmotif.models.any_log_odds)
+        # source (multi-task, Koo & Ploenzke 2021), scored as "any motif" (deepmotif.models.any_log_odds);
+        # strands: single = the sequence as given; mean / max = combined with its reverse complement's score
         "cnn": {"filters": 128, "kernels": [9, 5, 3], "pool": 2, "dropout": 0.5, "activation": "relu",
-                "batchnorm": True, "first_pool": None, "tasks": None},
-        "rnn": {"hidden": 32, "layers": 1, "pool": "max", "dropout": 0.2, "tasks": None},
+                "batchnorm": True, "first_pool": None, "tasks": None, "strands": "single"},
+        "rnn": {"hidden": 32, "layers": 1, "pool": "max", "dropout": 0.2, "tasks": None, "strands": "single"},
         "cnnrnn": {"filters": 128, "kernel": 9, "conv_pool": 2, "hidden": 32, "layers": 1, "pool": "max",
-                   "dropout": 0.5, "activation": "relu", "tasks": None},
+                   "dropout": 0.5, "activation": "relu", "tasks": None, "strands": "single"},
         # Width variants of every architecture: scale × `filters` and `hidden` (rounded, at least 1); the
         # sizes named in train.sizes are trained and the best on validation AUROC is kept.
         "sizes": {"small": 0.5, "medium": 1.0, "large": 2.0},
     },
     "train": {"epochs": 20, "batch_size": 128, "lr": 0.005, "weight_decay": 0.0, "patience": 5,
               "lr_patience": 2, "seed": 1, "device": "auto", "resume": True, "threads": 1, "amp": True,
-              "on_bad_checkpoint": "error", "min_epochs": 0,
+              "on_bad_checkpoint": "error", "min_epochs": 0, "rc_augment": False,
               "sizes": ["medium"],
               # The biLSTM sits at chance for 10-25 epochs before it finds the motif (measured on the synthetic
               # default): smaller batches, no early stop before epoch 30, slower learning-rate decay.

@@ -2,12 +2,20 @@
 positive (bound) class. All accept any length L >= 1 (convolutions are padded), which the temporal
 output scores of prefixes need.
 
+Both strands: every architecture takes ``strands`` (``single``, ``mean`` or ``max``). ``single`` scores the
+sequence as given (the paper); ``mean`` and ``max`` also score its reverse complement with the same weights
+and combine the two scores (DeepBind scored both strands), so a site counts the same on either strand. The
+setting is a model parameter, kept in the checkpoint, so evaluation and every interpretation method explain
+the score the tables report.
+
 Multi-task variants (``tasks`` > 1 outputs, e.g. one per planted motif as in Koo & Ploenzke 2021) train on
 :meth:`task_logits` (N, tasks) and still score with ``forward``: the log-odds that *any* task is positive
 (:func:`any_log_odds`), so evaluation and every interpretation method explain one score per sequence.
 """
 
 from __future__ import annotations
+
+import contextlib
 
 import torch
 from torch import nn
@@ -45,19 +53,65 @@ def any_log_odds(logits: torch.Tensor) -> torch.Tensor:
     return total + torch.log(-torch.expm1(-total))
 
 
+#: how a model combines the scores of a sequence and of its reverse complement
+STRANDS = ("single", "mean", "max")
+
+
+def reverse_complement(x: torch.Tensor) -> torch.Tensor:
+    """(N, 4, L) one-hot A/C/G/T → its reverse complement (complement = the channels reversed)."""
+    return x.flip(dims=(-2, -1))
+
+
+def combine_strands(forward: torch.Tensor, reverse: torch.Tensor, strands: str) -> torch.Tensor:
+    """The score of both strands from the forward strand's and the reverse complement's (``mean``/``max``)."""
+    if strands == "mean":
+        return (forward + reverse) / 2
+    if strands == "max":
+        return torch.maximum(forward, reverse)
+    raise ValueError(f"strands must be one of {', '.join(STRANDS)}, got {strands!r}")
+
+
+@contextlib.contextmanager
+def one_strand(model: nn.Module):
+    """Within the block ``model`` scores the sequence as given (``strands`` "single"); methods that must
+    see each strand's network on its own (DeepLIFT's hooks, the temporal fast path) combine the strands
+    themselves. Yields the model's own ``strands`` setting."""
+    strands = getattr(model, "strands", "single")
+    model.strands = "single"
+    try:
+        yield strands
+    finally:
+        model.strands = strands
+
+
 class _Head(nn.Module):
-    """The scoring head shared by the architectures: dropout, linear layer to ``tasks`` logits, one score."""
+    """The scoring head shared by the architectures: dropout, linear layer to ``tasks`` logits, one score,
+    of one strand or of both (``strands``, see the module docstring)."""
+
+    strands = "single"
+
+    def _set_strands(self, strands: str) -> None:
+        if strands not in STRANDS:
+            raise ValueError(f"strands must be one of {', '.join(STRANDS)}, got {strands!r}")
+        self.strands = strands
+
+    def _both(self, score, x: torch.Tensor) -> torch.Tensor:
+        if self.strands == "single":
+            return score(x)
+        both = score(torch.cat([x, reverse_complement(x)]))  # one pass over both strands
+        return combine_strands(both[:len(x)], both[len(x):], self.strands)
 
     def head(self, h: torch.Tensor) -> torch.Tensor:
-        """(N, features) pooled features → (N,) score (:func:`any_log_odds` of the task logits)."""
+        """(N, features) pooled features of one strand → (N,) score (:func:`any_log_odds` of the task
+        logits)."""
         return any_log_odds(self.linear(self.dropout(h)))
 
     def task_logits(self, x: torch.Tensor) -> torch.Tensor:
-        """(N, 4, L) → (N, tasks) logits of every task (what multi-task training fits)."""
-        return self.linear(self.dropout(self.pooled(x)))
+        """(N, 4, L) → (N, tasks) logits of every task (what multi-task training fits), per ``strands``."""
+        return self._both(lambda s: self.linear(self.dropout(self.pooled(s))), x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.pooled(x))
+        return self._both(lambda s: self.head(self.pooled(s)), x)
 
 
 def _pool_time(h: torch.Tensor, how: str) -> torch.Tensor:
@@ -92,12 +146,16 @@ class CNN(_Head):
         epochs instead of sitting at chance for many).
     tasks : int
         Outputs of the linear layer (1: the binary model; more: multi-task, see the module docstring).
+    strands : str
+        ``single``, ``mean`` or ``max``: the score of the sequence as given, or of both strands (module
+        docstring).
     """
 
     def __init__(self, filters: int = 128, kernels=(9, 5, 3), pool: int = 2, dropout: float = 0.5,
                  activation: str = "relu", batchnorm: bool = True, first_pool: int | None = None,
-                 tasks: int = 1):
+                 tasks: int = 1, strands: str = "single"):
         super().__init__()
+        self._set_strands(strands)
         layers, width = [], 4
         for i, k in enumerate(kernels):
             layers.append(nn.Conv1d(width, filters, k, padding=k // 2))
@@ -132,11 +190,14 @@ class RNN(_Head):
         Dropout before the linear layer.
     tasks : int
         Outputs of the linear layer (see :class:`CNN`).
+    strands : str
+        ``single``, ``mean`` or ``max`` (see :class:`CNN`).
     """
 
     def __init__(self, hidden: int = 32, layers: int = 1, pool: str = "max", dropout: float = 0.5,
-                 input_size: int = 4, one_hot_input: bool = True, tasks: int = 1):
+                 input_size: int = 4, one_hot_input: bool = True, tasks: int = 1, strands: str = "single"):
         super().__init__()
+        self._set_strands(strands)
         self.pool = pool
         self.lstm = nn.LSTM(input_size, hidden, num_layers=layers, batch_first=True, bidirectional=True)
         _init_lstm(self.lstm, lecun_input=one_hot_input)
@@ -157,9 +218,9 @@ class CNNRNN(RNN):
 
     def __init__(self, filters: int = 128, kernel: int = 9, conv_pool: int = 1, hidden: int = 32,
                  layers: int = 1, pool: str = "max", dropout: float = 0.5, activation: str = "relu",
-                 tasks: int = 1):
+                 tasks: int = 1, strands: str = "single"):
         super().__init__(hidden=hidden, layers=layers, pool=pool, dropout=dropout, input_size=filters,
-                         one_hot_input=False, tasks=tasks)
+                         one_hot_input=False, tasks=tasks, strands=strands)
         conv = [nn.Conv1d(4, filters, kernel, padding=kernel // 2), _activation(activation)]
         if conv_pool > 1:
             conv.append(nn.MaxPool1d(conv_pool, ceil_mode=True))

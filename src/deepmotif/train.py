@@ -18,7 +18,7 @@ from deepmotif.config import DEFAULTS, TRAIN_META
 from deepmotif.errors import InputError
 from deepmotif.evaluate import auroc_aupr, mean_task_auroc, predict
 from deepmotif.io_utils import atomic_path, remove_stale_temporaries, write_json
-from deepmotif.models import any_log_odds, build_model
+from deepmotif.models import any_log_odds, build_model, reverse_complement
 
 #: training options of :func:`fit` left out of its ``cfg``: the configuration defaults' ``train`` section
 TRAIN_DEFAULTS = {k: v for k, v in DEFAULTS["train"].items() if k not in TRAIN_META}
@@ -122,6 +122,13 @@ def _restore(path: Path, signature: dict, model, opt, sched):
     return state["epoch"] + 1, state["best"], state["history"], state["best_model"]
 
 
+def flip_half(xb: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Reverse-complement augmentation: a random half of the batch's sequences replaced by their reverse
+    complements (the labels stay: a site is the same site on either strand). ``gen`` makes it reproducible."""
+    flip = (torch.rand(len(xb), generator=gen) < 0.5).to(xb.device)
+    return torch.where(flip[:, None, None], reverse_complement(xb), xb)
+
+
 def any_task(y: np.ndarray) -> np.ndarray:
     """Labels (N,) or multi-task labels (N, tasks) → (N,) 1 where any task is positive."""
     y = np.asarray(y)
@@ -222,6 +229,8 @@ def fit(arch: str, params: dict, data: dict[str, tuple[np.ndarray, np.ndarray]],
                       file=sys.stderr, mininterval=2, leave=False):
             idx = order[i:i + cfg["batch_size"]]
             xb, yb = X[idx].to(device, non_blocking=True), y[idx].float().to(device, non_blocking=True)
+            if cfg["rc_augment"]:
+                xb = flip_half(xb, gen)
             opt.zero_grad(set_to_none=True)
             with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
                 logits = score_of(xb)

@@ -18,6 +18,10 @@ DeepLIFT's rescale rule applies to modules Captum knows (ReLU, max-pool, ...); t
 exponential activation and the LSTM's gates are passed through with their plain gradients, so for those
 models DeepLIFT's summation-to-delta holds only approximately; integrated gradients converges for any
 model as ``n_steps`` grows.
+
+Models that score both strands (``strands`` mean / max): integrated gradients differentiates the combined
+score directly; DeepLIFT explains each strand's network on its own and combines the maps
+(:func:`_attribute`), as its hooks cannot follow a module used twice in one pass.
 """
 
 from __future__ import annotations
@@ -104,15 +108,9 @@ def _references(X, baseline, n_shuffles, random_state):
     return rep, np.repeat(ref, n_shuffles, axis=0)
 
 
-def _attribute(method, model, X, baseline, n_shuffles, batch_size, device, random_state, **kwargs):
-    device = model_device(model, device)
-    model.eval()
-    if len(X) == 0:
-        return np.zeros_like(X)
-    rep, ref = _references(X, baseline, n_shuffles, random_state)
-    explainer = method(model)
-    out = np.empty(rep.shape[0:1] + rep.shape[2:], dtype=np.float32)  # per-position totals (N * S, L)
-    step = batch_size * n_shuffles
+def _totals(explainer, rep, ref, step, device, **kwargs) -> np.ndarray:
+    """(N * S, L) per-position totals of ``explainer``'s attributions of ``rep`` against ``ref``."""
+    out = np.empty(rep.shape[0:1] + rep.shape[2:], dtype=np.float32)
     with _no_cudnn_rnn(device), warnings.catch_warnings():
         # Captum's DeepLift announces that it hooks the nonlinear modules; that is the method, not a problem
         warnings.filterwarnings("ignore", message="Setting forward, backward hooks")
@@ -121,8 +119,47 @@ def _attribute(method, model, X, baseline, n_shuffles, batch_size, device, rando
             r = torch.from_numpy(ref[i:i + step]).to(device)
             attr = explainer.attribute(x, baselines=r, **kwargs)
             out[i:i + step] = attr.detach().sum(dim=1).cpu().numpy()
+    return out
+
+
+def _attribute(method, model, X, baseline, n_shuffles, batch_size, device, random_state, per_strand=False,
+               **kwargs):
+    """Attribution x input of ``method`` averaged over the references. ``per_strand`` (DeepLIFT, whose hooks
+    cannot follow a network used twice in one pass): a model scoring both strands (``strands`` mean / max)
+    is explained one strand at a time, the reverse strand's map (of the reverse complement against the
+    reverse-complemented references) mapped back onto the forward sequence, and the two combined as the
+    score combines them: averaged (mean), or the map of the strand that scores higher (max)."""
+    from deepmotif.models import one_strand
+
+    device = model_device(model, device)
+    model.eval()
+    if len(X) == 0:
+        return np.zeros_like(X)
+    rep, ref = _references(X, baseline, n_shuffles, random_state)
+    explainer = method(model)
+    step = batch_size * n_shuffles
+    strands = getattr(model, "strands", "single") if per_strand else "single"
+    if strands == "single":
+        out = _totals(explainer, rep, ref, step, device, **kwargs)
+    else:
+        with one_strand(model):
+            out = _totals(explainer, rep, ref, step, device, **kwargs)
+            rev = _totals(explainer, _rc(rep), _rc(ref), step, device, **kwargs)[:, ::-1]
+            if strands == "mean":
+                out = (out + rev) / 2
+            else:
+                from deepmotif.evaluate import predict
+
+                wins = np.repeat(predict(model, _rc(X), device=device) > predict(model, X, device=device),
+                                 n_shuffles)
+                out[wins] = rev[wins]
     totals = out.reshape(len(X), n_shuffles, -1).mean(axis=1)  # average over references
     return totals[:, None, :] * X
+
+
+def _rc(X: np.ndarray) -> np.ndarray:
+    """(N, 4, L) one-hot → reverse complements (contiguous)."""
+    return np.ascontiguousarray(X[:, ::-1, ::-1])
 
 
 def integrated_gradients(model: torch.nn.Module, X: np.ndarray, baseline="shuffle", n_shuffles: int = 4,
@@ -196,4 +233,5 @@ def deep_lift_shap(model: torch.nn.Module, X: np.ndarray, n_shuffles: int = 10, 
     from captum.attr import DeepLift
 
     X = _check(X, n_shuffles, batch_size)
-    return _attribute(DeepLift, model, X, baseline, n_shuffles, batch_size, device, random_state)
+    return _attribute(DeepLift, model, X, baseline, n_shuffles, batch_size, device, random_state,
+                      per_strand=True)

@@ -8,6 +8,11 @@ Definitions, for X of shape (N, 4, L)::
 
 so ``forward[:, -1] == backward[:, 0]`` is the score of the whole sequence.
 
+A model that scores both strands (``strands`` mean / max) scores each prefix together with its reverse
+complement, which is a suffix of the reverse-complemented sequence: ``forward[:, j]`` is then the combined
+score of the two strands of the first j + 1 bases — the curve still rises where the sequence read left to
+right completes a site, now whichever strand the site is on (``backward`` likewise for suffixes).
+
 :func:`temporal_scores_naive` is the reference: one forward pass per prefix length, batched over sequences
 (the original code did one pass per prefix of one sequence, which is ``batch_size=1`` here). :func:`temporal_scores` gives the same numbers (float32 rounding apart) with far less work, because a
 prefix shares almost everything with the whole sequence:
@@ -48,7 +53,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from deepmotif.interpret.inputs import check_one_hot, model_device
-from deepmotif.models import CNN, RNN, _Exp
+from deepmotif.models import CNN, RNN, _Exp, combine_strands, one_strand
 
 DIRECTIONS = ("forward", "backward")
 _POINTWISE = (nn.BatchNorm1d, nn.ReLU, _Exp, nn.Identity, nn.Dropout)
@@ -143,8 +148,22 @@ def temporal_scores(model: nn.Module, X: np.ndarray, direction: str = "forward",
         fast = False
     if not fast:
         return temporal_scores_naive(model, X, direction, batch_size, device)
+    with one_strand(model) as strands:
+        logits = _fast_logits(model, layers, X, direction, batch_size, device)
+        if strands != "single":
+            # the reverse complement of a prefix is a suffix of the reverse complement (and vice versa)
+            mirror = "backward" if direction == "forward" else "forward"
+            reverse = _fast_logits(model, layers, np.ascontiguousarray(X[:, ::-1, ::-1]), mirror, batch_size,
+                                   device).flip(1)
+            logits = combine_strands(logits, reverse, strands)
+    return torch.sigmoid(logits).numpy()
+
+
+def _fast_logits(model: nn.Module, layers: nn.Module, X: np.ndarray, direction: str, batch_size: int,
+                 device) -> torch.Tensor:
+    """(N, L) logits of every prefix / suffix of one strand (the model's single-strand score), on the CPU."""
     n, _, length = X.shape
-    out = np.empty((n, length), dtype=np.float32)
+    out = torch.empty((n, length), dtype=torch.float32)
     forward = direction == "forward"
     with torch.no_grad():
         plan = _Plan(_ops(layers), length, forward)
@@ -156,7 +175,7 @@ def temporal_scores(model: nn.Module, X: np.ndarray, direction: str = "forward",
                 logits = _lstm_head(model, plan, refs, edge, along, against, forward)
             else:
                 logits = _cnn_head(model, plan, refs, edge)
-            out[i:i + batch_size] = torch.sigmoid(logits).cpu().numpy()
+            out[i:i + batch_size] = logits.float().cpu()
     return out
 
 
