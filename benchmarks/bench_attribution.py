@@ -1,14 +1,15 @@
 """Throughput (sequences/s) of every attribution method on the default CNN and RNN (untrained: the weights
 do not change the cost), on random 101 bp one-hot sequences.
 
-Methods: saliency, corrected saliency, in-silico mutagenesis (3 L mutants per sequence), integrated
+Methods: saliency, corrected saliency, in-silico mutagenesis (3 L mutants per sequence; ``ism`` recomputes
+only the columns a mutation changes where it can, the CNN; ``ism_full`` scores every mutant in full), integrated
 gradients (4 dinucleotide-shuffled references x 32 steps), DeepLIFT-SHAP (10 shuffled references), temporal
 output scores fast (``temporal_scores``) and naive (``temporal_scores_naive``), each for both directions.
 
 Run from the repository root::
 
     NUMBA_CACHE_DIR=.cache/numba .venv/bin/python benchmarks/bench_attribution.py [--n 200] [--threads 1]
-        [--device cpu] [--archs cnn rnn] [--methods saliency corrected ism ig deeplift_shap temporal temporal_naive]
+        [--device cpu] [--archs cnn rnn] [--methods saliency corrected ism ism_full ig deeplift_shap temporal temporal_naive]
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import torch
 from deepmotif.config import DEFAULTS
 from deepmotif.data.onehot import codes_to_one_hot
 from deepmotif.interpret.attribution import corrected_saliency, deep_lift_shap, integrated_gradients
-from deepmotif.interpret.ism import ism
+from deepmotif.interpret.ism import _full_ism, ism
 from deepmotif.interpret.saliency import saliency
 from deepmotif.interpret.temporal import temporal_scores, temporal_scores_naive
 from deepmotif.models import build_model
@@ -31,6 +32,7 @@ METHODS = {
     "saliency": lambda m, X: saliency(m, X),
     "corrected": lambda m, X: corrected_saliency(m, X),
     "ism": lambda m, X: ism(m, X),
+    "ism_full": lambda m, X: _full_ism(m, X, 1024, torch.device(next(m.parameters()).device)),
     "ig": lambda m, X: integrated_gradients(m, X, n_shuffles=4, n_steps=32),
     "deeplift_shap": lambda m, X: deep_lift_shap(m, X, n_shuffles=10),
     "temporal": lambda m, X: (temporal_scores(m, X, "forward"), temporal_scores(m, X, "backward")),

@@ -113,6 +113,25 @@ def test_ism_is_exact_on_a_linear_model():
         ism(LinearModel(W), X, batch_size=0)
 
 
+@pytest.mark.parametrize("strands", ["single", "mean", "max"])
+@pytest.mark.parametrize("settings", [{"filters": 6, "kernels": [9, 5, 3]}, {"filters": 5, "kernels": [4, 3], "activation": "exp"},
+                                      {"filters": 4, "kernels": [7, 3], "batchnorm": False, "first_pool": 3},
+                                      {"filters": 4, "kernels": [6], "pool": 3}])
+def test_windowed_ism_of_a_cnn_equals_scoring_every_mutant_in_full(settings, strands):
+    from deepmotif.interpret.ism import _full_ism
+
+    torch.manual_seed(1)
+    model = build_model("cnn", strands=strands, **settings).eval()
+    _randomise_batchnorm(model, 2)
+    X = _random_one_hot(9, 37, seed=3)
+    X[1, :, 0] = X[2, :, 20] = X[3, :, 36] = 0  # N columns at both ends and inside: four mutants each
+    fast = ism(model, X, batch_size=8)  # two sequences per pass: several chunks
+    full = _full_ism(model, X, 1024, torch.device("cpu"))
+    assert np.abs(full).max() > 1e-3
+    np.testing.assert_allclose(fast, full, atol=1e-5)
+    assert np.all(fast[X == 1] == 0)
+
+
 @pytest.mark.parametrize("mode", ["onehot", "softmax", "l2"])
 def test_class_optimisation_climbs_and_returns_a_pwm(mode):
     model = _gata_cnn(activation="relu" if mode == "l2" else "exp", bias=0.0)
