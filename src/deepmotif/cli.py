@@ -509,6 +509,14 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as err:
         print(f"deepmotif {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:  # a write that failed outside an atomic output (see deepmotif.io_utils)
+        from deepmotif.errors import write_failure
+
+        failure = write_failure(err)
+        if failure is None:
+            raise
+        print(f"deepmotif {args.command}: error: {failure}", file=sys.stderr)
+        return 2
     return 0
 
 

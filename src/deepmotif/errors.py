@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
+
+#: errors of writing an output, each with what the user can do about it
+WRITE_FAILURES = {
+    errno.ENOSPC: ("no space left on device", "free space on that file system, or write the results elsewhere "
+                   "(snakemake --directory DIR), then rerun"),
+    errno.EDQUOT: ("disk quota exceeded", "free space within your quota, or write the results elsewhere "
+                   "(snakemake --directory DIR), then rerun"),
+    errno.EACCES: ("permission denied", "make the folder writable for you, or write the results elsewhere"),
+    errno.EPERM: ("operation not permitted", "make the folder writable for you, or write the results elsewhere"),
+    errno.EROFS: ("read-only file system", "write the results to a writable file system (snakemake --directory "
+                  "DIR)"),
+}
 
 
 class InputError(ValueError):
@@ -34,3 +47,12 @@ class InputError(ValueError):
         elif field is not None:
             where = f"field '{field}': "
         super().__init__(where + message)
+
+
+def write_failure(err: OSError, path: str | Path | None = None) -> InputError | None:
+    """A write error of :data:`WRITE_FAILURES` as one :class:`InputError` naming the file (``path``, else the
+    one the error names) with what happened and what to do; None for any other error."""
+    if err.errno not in WRITE_FAILURES:
+        return None
+    what, todo = WRITE_FAILURES[err.errno]
+    return InputError(f"cannot write: {what}; {todo}", path=path or err.filename)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from deepmotif.errors import InputError
+from deepmotif.errors import InputError, write_failure
 from deepmotif.provenance import register_output
 
 
@@ -31,8 +32,9 @@ def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
                                    dir=path.parent)
     except OSError as err:
         blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
-        why = f"{blocking} is a file, not a folder" if blocking else err.strerror
-        raise InputError(f"cannot write output: {why}", path=path) from None
+        if blocking:
+            raise InputError(f"cannot write output: {blocking} is a file, not a folder", path=path) from None
+        raise write_failure(err, path) or InputError(f"cannot write output: {err.strerror}", path=path) from None
     os.close(fd)
     tmp = Path(tmp)
     try:
@@ -40,9 +42,30 @@ def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual umask permissions
         os.replace(tmp, path)
         register_output(path)
+    except OSError as err:
+        # a full disk, a quota or lost permissions while writing: one line naming the output, never a trace
+        # (an error naming another file, e.g. an input read in the block, names that file)
+        named = err.filename and Path(err.filename) != tmp
+        failure = write_failure(err, err.filename if named else path)
+        if failure is None:
+            raise
+        raise failure from None
+    except RuntimeError:  # torch.save reports a full disk as "[enforce fail ...] unexpected pos …"
+        if not _nearly_full(path.parent):
+            raise
+        raise write_failure(OSError(errno.ENOSPC, "no space left"), path) from None
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _nearly_full(folder: Path, margin: int = 1 << 20) -> bool:
+    """Whether the file system of ``folder`` has less than ``margin`` bytes left for this user."""
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < margin
 
 
 def _umask() -> int:

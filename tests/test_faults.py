@@ -1,0 +1,129 @@
+"""Faults a cluster run meets (#19): a full disk, a read-only file system or a folder nobody may write into
+end a real ``deepmotif`` subcommand with exit status 2 and one line ``deepmotif <cmd>: error: <path>: <what
+happened>; <what to do>``, and leave no file behind (no partial output, no hidden temporary).
+
+The file systems are real: a small tmpfs (filled up, or remounted read-only) and an immutable folder
+(``chattr +i``); each case is skipped with the reason where this machine does not allow it (not root, no
+``mount``)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from test_bad_input import deepmotif, prepare_sheet
+
+ROW = "X\tsynthetic\t\t\tMA0035.5\t\tK562\n"
+
+
+def _run(*cmd: str) -> subprocess.CompletedProcess:
+    return subprocess.run(list(cmd), capture_output=True, text=True)
+
+
+@contextlib.contextmanager
+def tmpfs(where: Path, size: str = "1m", read_only: bool = False):
+    """A real tmpfs of ``size`` mounted at ``where`` (remounted read-only with ``read_only``)."""
+    where.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mounted = _run("mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where))
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        if read_only:
+            assert _run("mount", "-o", "remount,ro", str(where)).returncode == 0
+        yield where
+    finally:
+        _run("umount", "-l", str(where))
+
+
+def fill(where: Path, leave: int = 8192) -> None:
+    """Fill the file system of ``where`` up to ``leave`` free bytes."""
+    free = os.statvfs(where).f_bavail * os.statvfs(where).f_frsize
+    with open(where / "filler", "wb") as f:
+        f.write(b"\0" * max(0, free - leave))
+        with contextlib.suppress(OSError):
+            f.flush()
+
+
+def files_under(where: Path) -> set[str]:
+    return {str(p.relative_to(where)) for p in where.rglob("*") if p.is_file()}
+
+
+def check_one_line(proc, command: str, *fragments: str) -> str:
+    assert proc.returncode == 2, f"exit {proc.returncode}\n{proc.stderr[-3000:]}"
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr[-3000:]
+    assert lines[0].startswith(f"deepmotif {command}: error: "), lines[0]
+    for fragment in fragments:
+        assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
+    return lines[0]
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path):
+    with tmpfs(tmp_path / "mnt", "256k") as mnt:
+        fill(mnt)
+        argv = prepare_sheet(tmp_path, ROW)
+        argv[argv.index("--out") + 1] = str(mnt / "out" / "data.npz")
+        proc = deepmotif(tmp_path, *argv)
+        check_one_line(proc, "prepare", f"{mnt}/out/data.npz: cannot write: no space left on device; free space")
+        assert files_under(mnt) == {"filler"}
+
+
+def test_training_onto_a_full_disk_is_one_line_and_leaves_no_checkpoint(tmp_path):
+    argv = prepare_sheet(tmp_path, ROW)
+    assert deepmotif(tmp_path, *argv).returncode == 0
+    small = json.dumps({"models": {"cnn": {"filters": 4}}, "train": {"epochs": 2}})
+    with tmpfs(tmp_path / "mnt", "256k") as mnt:
+        fill(mnt, leave=4096)
+        proc = deepmotif(tmp_path, "train", "--set", small, "--data", "out/data.npz", "--arch", "cnn",
+                         "--out-dir", str(mnt / "m"), "--quiet")
+        check_one_line(proc, "train", f"{mnt}/m/last.pt: cannot write: no space left on device")
+        assert files_under(mnt) == {"filler"}
+
+
+def test_a_read_only_file_system_is_one_line_and_leaves_nothing(tmp_path):
+    with tmpfs(tmp_path / "mnt", read_only=True) as mnt:
+        argv = prepare_sheet(tmp_path, ROW)
+        argv[argv.index("--out") + 1] = str(mnt / "data.npz")
+        check_one_line(deepmotif(tmp_path, *argv), "prepare",
+                       f"{mnt}/data.npz: cannot write: read-only file system; write the results to a writable")
+        assert files_under(mnt) == set()
+
+
+def test_a_folder_that_may_not_be_written_is_one_line_and_leaves_nothing(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    if _run("chattr", "+i", str(locked)).returncode != 0:
+        pytest.skip("chattr +i is not available on this file system")
+    try:
+        (tmp_path / "t").mkdir()
+        argv = prepare_sheet(tmp_path / "t", ROW)
+        argv[argv.index("--out") + 1] = str(locked / "data.npz")
+        check_one_line(deepmotif(tmp_path / "t", *argv), "prepare",
+                       f"{locked}/data.npz: cannot write: operation not permitted; make the folder writable")
+    finally:
+        _run("chattr", "-i", str(locked))
+    assert files_under(locked) == set()
+
+
+def test_a_table_written_onto_a_full_disk_is_one_line(tmp_path):
+    metrics = {"architecture": "cnn", "test_auroc": 0.9, "test_aupr": 0.9, "valid_auroc": 0.9}
+    inputs = []
+    for i in range(200):  # a table larger than the space left
+        path = tmp_path / f"TF{i:03d}" / "cnn" / "metrics.json"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps(metrics))
+        inputs.append(str(path))
+    with tmpfs(tmp_path / "mnt", "256k") as mnt:
+        fill(mnt, leave=1024)
+        proc = deepmotif(tmp_path, "auroc-table", "--metrics", *inputs, "--out", str(mnt / "auroc.tsv"))
+        check_one_line(proc, "auroc-table", f"{mnt}/auroc.tsv: cannot write: no space left on device")
+        assert files_under(mnt) == {"filler"}
+
+
