@@ -127,3 +127,89 @@ def test_a_table_written_onto_a_full_disk_is_one_line(tmp_path):
         assert files_under(mnt) == {"filler"}
 
 
+
+
+def truncate(path: Path, keep: float = 0.5) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[:int(len(data) * keep)])
+
+
+def damage_middle(path: Path) -> None:
+    """Overwrite bytes inside the first stored array (the zip directory stays intact: np.load opens it)."""
+    data = bytearray(path.read_bytes())
+    for i in range(200, 260):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _prepared(tmp: Path) -> Path:
+    assert deepmotif(tmp, *prepare_sheet(tmp, ROW)).returncode == 0
+    return tmp / "out" / "data.npz"
+
+
+def _interpret_file(tmp: Path) -> Path:
+    import numpy as np
+
+    path = tmp / "res" / "X" / "cnn" / "interpret.npz"
+    path.parent.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    np.savez_compressed(path, filters_pwm=rng.dirichlet(np.ones(4), (64, 9)).transpose(0, 2, 1),
+                        filters_index=np.arange(64), filters_nsites=np.full(64, 20))
+    return path
+
+
+DAMAGED = {
+    # case: (make the intermediate file, damage it, command reading it, its rule)
+    "data_truncated": (_prepared, truncate, lambda f: ["train", "--data", str(f), "--arch", "cnn", "--out-dir", "m"],
+                       "prepare"),
+    "data_damaged_inside": (_prepared, damage_middle,
+                            lambda f: ["train", "--data", str(f), "--arch", "cnn", "--out-dir", "m"], "prepare"),
+    "interpret_truncated": (_interpret_file, truncate,
+                            lambda f: ["filter-motifs", "--tf", "X", "--arch", "cnn", "--interpret", str(f), "--out",
+                                       "f.meme"], "interpret"),
+}
+
+
+@pytest.mark.parametrize("case", list(DAMAGED))
+def test_a_damaged_intermediate_file_is_one_line_naming_it_and_its_rule(tmp_path, case):
+    make, damage, command, rule = DAMAGED[case]
+    path = make(tmp_path)
+    damage(path)
+    before = files_under(tmp_path)
+    argv = command(path)
+    line = check_one_line(deepmotif(tmp_path, *argv), argv[0], f"{path}: damaged or truncated file",
+                          f"to redo it: snakemake --forcerun {path} (rule {rule})")
+    assert "Traceback" not in line
+    assert files_under(tmp_path) == before
+
+
+def test_a_truncated_motif_file_and_metrics_file_name_their_rules(tmp_path):
+    meme = tmp_path / "res" / "X" / "cnn" / "motifs.meme"
+    meme.parent.mkdir(parents=True)
+    meme.write_text("MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\nBackground letter frequencies\n"
+                    "A 0.25 C 0.25 G 0.25 T 0.25\n\nMOTIF X.cnn.saliency.m1 X\n"
+                    "letter-probability matrix: alength= 4 w= 4 nsites= 20\n0.1 0.1 0.7 0.1\n0.7 0.1\n")
+    check_one_line(deepmotif(tmp_path, "match", "--motifs", str(meme), "--jaspar", str(meme), "--hits", "h.tsv",
+                             "--out", "o.tsv"), "match", f"{meme}, line 13", "(rule motifs)")
+    metrics = tmp_path / "res" / "X" / "cnn" / "sizes" / "medium" / "metrics.json"
+    metrics.parent.mkdir(parents=True)
+    metrics.write_text('{"architecture": "cnn", "test_au')
+    check_one_line(deepmotif(tmp_path, "auroc-table", "--metrics", str(metrics), "--out", "a.tsv"), "auroc-table",
+                   f"{metrics}: unreadable metrics file", f"snakemake --forcerun {metrics} (rule train)")
+
+
+def test_the_rules_named_for_intermediate_files_write_them():
+    import re
+
+    from deepmotif.io_utils import PRODUCERS
+
+    rules_dir = Path(__file__).parents[1] / "workflow" / "rules"
+    outputs = {}
+    for smk in rules_dir.glob("*.smk"):
+        for name, body in re.findall(r"^rule (\w+):\n(.*?)(?=^\S|\Z)", smk.read_text(), flags=re.S | re.M):
+            outputs[name] = body.split("output:", 1)[1].split("log:", 1)[0] if "output:" in body else ""
+    named = {**PRODUCERS, "metrics.json": "train", "best.pt": "select_size", "pwm/metrics.json": "pwm_baseline"}
+    for file, rule in named.items():
+        assert rule in outputs, f"no rule {rule!r} in workflow/rules"
+        if file != "last.pt":  # train's resumable state, in the folder of its declared outputs
+            assert file in outputs[rule], f"rule {rule} does not write {file}"

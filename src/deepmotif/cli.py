@@ -507,7 +507,10 @@ def main(argv: list[str] | None = None) -> int:
         args.func(args)
         write_provenance(args.command, argv, _used_config[-1] if _used_config else None, started)
     except InputError as err:
-        print(f"deepmotif {args.command}: error: {err}", file=sys.stderr)
+        from deepmotif.io_utils import redo_hint
+
+        hint = redo_hint(err.path) if err.path is not None else None  # an intermediate file of results/
+        print(f"deepmotif {args.command}: error: {err}" + (f"; {hint}" if hint else ""), file=sys.stderr)
         return 2
     except OSError as err:  # a write that failed outside an atomic output (see deepmotif.io_utils)
         from deepmotif.errors import write_failure

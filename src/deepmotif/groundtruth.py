@@ -47,6 +47,7 @@ import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from deepmotif.errors import InputError
+from deepmotif.io_utils import open_npz
 from deepmotif.memeio import Motif
 
 #: method → (file kind, array key) where the interpret stage stores its maps
@@ -293,7 +294,7 @@ def load_truth(data_file: str | Path, which: str = "test") -> tuple[np.ndarray, 
     from deepmotif.data.onehot import codes_to_one_hot
     from deepmotif.data.prepare import EXPLAINED
 
-    with np.load(data_file) as z:
+    with open_npz(data_file) as z:
         missing = [f"{split}_planted" for split in EXPLAINED[which] if f"{split}_planted" not in z.files]
         if missing:
             raise InputError("no planted-motif truth in this data set (only the synthetic sources have one; "
@@ -347,7 +348,7 @@ def groundtruth_tables(tf: str, data_file, saliency_files: list, interpret_files
     cfg = merge(DEFAULTS, cfg)
     which = "test"
     if saliency_files:
-        with np.load(saliency_files[0]) as z:
+        with open_npz(saliency_files[0]) as z:
             which = explained_split(z)
     X, planted, ids = load_truth(data_file, which)
     release, tax = cfg["jaspar"]["release"], cfg["jaspar"]["tax_group"]
@@ -357,7 +358,7 @@ def groundtruth_tables(tf: str, data_file, saliency_files: list, interpret_files
     by_arch: dict[str, dict] = {}
     for kind, files in (("saliency", saliency_files), ("interpret", interpret_files)):
         for f in files:
-            with np.load(f) as z:
+            with open_npz(f) as z:
                 arch = str(z["arch"])
                 idx = z["index"]
                 entry = by_arch.setdefault(arch, {"index": idx, "maps": {}, "file": f})

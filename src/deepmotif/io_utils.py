@@ -1,4 +1,5 @@
-"""Atomic writes: a killed job must never leave an output that looks complete."""
+"""Atomic writes (a killed job must never leave an output that looks complete), and reads of the
+workflow's intermediate files that turn a damaged one into one clear line naming it and how to redo it."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import errno
 import json
 import os
 import tempfile
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Iterator
+
+import numpy as np
 
 from deepmotif.errors import InputError, write_failure
 from deepmotif.provenance import register_output
@@ -122,3 +127,64 @@ def _json_default(obj):
     if hasattr(obj, "tolist"):
         return obj.tolist()
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+#: the workflow rule that writes each intermediate file, by file name (``metrics.json`` and ``best.pt``: see
+#: :func:`producer_rule`); names the rule in the message about a damaged or unusable intermediate file
+PRODUCERS = {"data.npz": "prepare", "qc.json": "prepare_encode", "saliency.npz": "interpret",
+             "interpret.npz": "interpret", "last.pt": "train", "motifs.meme": "motifs", "windows.npz": "motifs",
+             "cwm.npz": "motifs", "filters.meme": "filter_motifs", "tomtom_hits.tsv": "match",
+             "motif_matches.tsv": "match"}
+
+
+def producer_rule(path: str | Path) -> str | None:
+    """The workflow rule that writes ``path`` (an intermediate file of ``results/``), or None."""
+    path = Path(path)
+    if path.name in ("metrics.json", "best.pt"):
+        if path.parent.name == "pwm":
+            return "pwm_baseline"
+        return "train" if path.parent.parent.name == "sizes" else "select_size"
+    return PRODUCERS.get(path.name)
+
+
+def redo_hint(path: str | Path) -> str | None:
+    """How to redo an intermediate file the workflow writes (None for any other file)."""
+    rule = producer_rule(path)
+    return f"to redo it: snakemake --forcerun {path} (rule {rule})" if rule else None
+
+
+class _CheckedNpz:
+    """An open ``.npz`` whose reads turn a damaged member or a missing array into :class:`InputError`."""
+
+    def __init__(self, npz, path):
+        self._npz, self._path = npz, path
+        self.files = npz.files
+
+    def __contains__(self, key) -> bool:
+        return key in self.files
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key not in self.files:
+            raise InputError(f"has no array {key!r} (written by another command or version)", path=self._path)
+        try:
+            return self._npz[key]
+        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError) as err:
+            raise _damaged(self._path, err) from None
+
+
+def _damaged(path, err: Exception) -> InputError:
+    return InputError(f"damaged or truncated file ({type(err).__name__}: {str(err)[:80]})", path=path)
+
+
+@contextlib.contextmanager
+def open_npz(path: str | Path):
+    """``numpy.load`` of an ``.npz`` that a job wrote: a missing, truncated or damaged file (a killed copy, a
+    disk that filled up earlier), or a missing array, is one :class:`InputError` naming it."""
+    try:
+        npz = np.load(path)
+    except FileNotFoundError:
+        raise InputError("file not found", path=path) from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError) as err:
+        raise _damaged(path, err) from None
+    with npz:
+        yield _CheckedNpz(npz, path)

@@ -43,6 +43,7 @@ import pandas as pd
 
 from deepmotif.config import read_sheet
 from deepmotif.errors import InputError
+from deepmotif.io_utils import open_npz
 from deepmotif.jaspar import families, row_known_motifs
 from deepmotif.memeio import Motif, read_meme
 from deepmotif.tomtom import NAME_COLUMNS, TOMTOM_COLUMNS, tomtom
@@ -407,7 +408,7 @@ def read_info(info_files: list[str | Path]) -> pd.DataFrame:
 
 
 def _windows_tf(path: str | Path) -> str:
-    with np.load(path) as z:
+    with open_npz(path) as z:
         return str(z["tf"])
 
 
@@ -429,7 +430,7 @@ def window_fractions(windows_files: list[str | Path], data_file: str | Path, own
         targets = [*targets, own]
     sets = {}
     for f in windows_files:
-        with np.load(f) as z:
+        with open_npz(f) as z:
             split = explained_split(z)
             if split not in explained:
                 explained[split] = load_explained_set(data_file, split)[0]

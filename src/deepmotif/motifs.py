@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepmotif.io_utils import open_npz
 from deepmotif.memeio import Motif
 from deepmotif.methods import MAP_VIEWS
 
@@ -466,12 +467,12 @@ def load_explained(data_file, saliency_file, interpret_file=None
     from deepmotif.data.prepare import explained_split, load_explained_set
     from deepmotif.errors import InputError
 
-    with np.load(saliency_file) as sal:
+    with open_npz(saliency_file) as sal:
         idx, attr, split = sal["index"], sal["saliency"], explained_split(sal)
     X, _ = load_explained_set(data_file, split)
     extra = {}
     if interpret_file:
-        with np.load(interpret_file) as z:
+        with open_npz(interpret_file) as z:
             if not np.array_equal(z["index"], idx):
                 raise InputError("interpret file and saliency file explain different sequences", path=interpret_file)
             extra = {k: z[k] for k in z.files}
@@ -608,7 +609,7 @@ def write_filter_motifs(tf: str, arch: str, interpret_file, out) -> list[Motif]:
     from deepmotif.errors import InputError
     from deepmotif.memeio import write_meme
 
-    with np.load(interpret_file) as z:
+    with open_npz(interpret_file) as z:
         if "filters_pwm" not in z.files:
             raise InputError("no first-layer filters in this file (interpret.methods lacks `filters`, or the "
                              "architecture has no convolution)", path=interpret_file)

@@ -15,7 +15,7 @@ import pandas as pd
 from deepmotif import __version__
 from deepmotif.architectures import ARCH_LABELS
 from deepmotif.errors import InputError
-from deepmotif.io_utils import read_json_object, write_text
+from deepmotif.io_utils import open_npz, read_json_object, write_text
 from deepmotif.memeio import read_meme
 from deepmotif.methods import VIEW_LABELS
 
@@ -203,7 +203,7 @@ def dashboard_figure(tf: str, data_file, model_files: list, interpret_files: lis
     archs = [a for a in ARCH_LABELS if a in models] + [a for a in models if a not in ARCH_LABELS]  # + variants
     interp = {}
     for f in interpret_files:
-        with np.load(f) as z:
+        with open_npz(f) as z:
             interp[str(z["arch"])] = {k: z[k] for k in z.files}
             split = explained_split(z)
     missing = [a for a in archs if a not in interp]
@@ -401,7 +401,7 @@ def read_cwms(cwm_files: list[str | Path]) -> dict[str, np.ndarray]:
     """Motif id → contribution-weighted matrix, from the motifs stage's ``cwm.npz`` files."""
     out = {}
     for f in cwm_files:
-        with np.load(f) as z:
+        with open_npz(f) as z:
             out.update({str(i): z[f"cwm_{k}"] for k, i in enumerate(z["ids"])})
     return out
 

@@ -20,7 +20,7 @@ from deepmotif.data.shuffle import shuffle_codes
 from deepmotif.data.split import group_split, shuffle_groups
 from deepmotif.data.synthetic import markov_background, plant_motifs, plant_multi, planted_mask
 from deepmotif.errors import InputError
-from deepmotif.io_utils import atomic_path
+from deepmotif.io_utils import atomic_path, open_npz
 
 SOURCES = ("synthetic", "synthetic_multi", "deepbind", "deepmotif_fasta", "zeng", "fasta", "encode")
 ENCODE_SPLITS = ("deepbind", "chromosome")
@@ -312,7 +312,7 @@ def load_split(path: str | Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     """One split of a prepared dataset as (N, 4, L) float32 one-hot and (N,) float32 labels."""
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-    with np.load(path) as data:
+    with open_npz(path) as data:
         return codes_to_one_hot(data[f"{split}_codes"]), data[f"{split}_y"].astype(np.float32)
 
 
@@ -322,7 +322,7 @@ def load_task_labels(path: str | Path, split: str) -> np.ndarray:
     Raises :class:`InputError` for data without planted motifs."""
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-    with np.load(path) as data:
+    with open_npz(path) as data:
         if f"{split}_sites_motif" in data.files:
             motif = data[f"{split}_sites_motif"]
             return (motif[:, :, None] == np.arange(len(data["meta_planted_names"]))).any(axis=1).astype(np.float32)
@@ -354,5 +354,5 @@ def explained_split(npz) -> str:
 
 def load_arrays(path: str | Path) -> dict[str, np.ndarray]:
     """Every array of a prepared dataset, as stored."""
-    with np.load(path) as data:
+    with open_npz(path) as data:
         return {k: data[k] for k in data.files}
