@@ -172,14 +172,16 @@ def test_training_with_rc_augmentation_and_both_strands(tmp_path):
         X[i, :, 10:14] = np.eye(4, dtype=np.float32)[["ACGT".index(b) for b in site]].T
     data = {s: (X[a:b], y[a:b]) for s, a, b in (("train", 0, 160), ("valid", 160, 200), ("test", 200, 240))}
     cfg = {"epochs": 3, "batch_size": 32, "rc_augment": True, "threads": 1, "device": "cpu"}
-    first = fit("cnn", {"filters": 4, "kernels": [5], "strands": "mean"}, data, tmp_path / "a", cfg, progress=False)
-    again = fit("cnn", {"filters": 4, "kernels": [5], "strands": "mean"}, data, tmp_path / "b", cfg, progress=False)
-    def curve(m):
+
+    def curve(params, out, **options):
+        m = fit("cnn", {"filters": 4, "kernels": [5], **params}, data, tmp_path / out, {**cfg, **options},
+                progress=False)
         return [(h["epoch"], h["loss"], h["valid_auroc"]) for h in m["history"]]
 
-    assert curve(first) == curve(again)
-    model, _ = load_model(tmp_path / "a" / "best.pt")
+    one = curve({}, "a")
+    assert one == curve({}, "b")  # reproducible
+    assert one != curve({}, "c", rc_augment=False)  # the augmentation changed the batches
+    both = curve({"strands": "mean"}, "d")
+    assert both == curve({"strands": "mean"}, "e", rc_augment=False)  # nothing to augment for a 2-strand model
+    model, _ = load_model(tmp_path / "d" / "best.pt")
     assert model.strands == "mean"
-    plain = fit("cnn", {"filters": 4, "kernels": [5], "strands": "mean"}, data, tmp_path / "c",
-                {**cfg, "rc_augment": False}, progress=False)
-    assert plain["history"][0]["loss"] != first["history"][0]["loss"]  # the augmentation changed the batches

@@ -217,6 +217,9 @@ def fit(arch: str, params: dict, data: dict[str, tuple[np.ndarray, np.ndarray]],
     t0 = time.time() - sum(h["seconds"] for h in history)
     loss_fn = torch.nn.BCEWithLogitsLoss()
     gen = torch.Generator()
+    # a model scoring both strands gives a sequence and its reverse complement one score: flipping changes
+    # nothing it learns from, so rc_augment applies to one-strand models only
+    augment = bool(cfg["rc_augment"]) and getattr(model, "strands", "single") == "single"
     for epoch in range(start, int(cfg["epochs"])):
         if epoch - best["epoch"] > cfg["patience"] and best["epoch"] >= 0 and epoch >= cfg["min_epochs"]:
             break
@@ -229,7 +232,7 @@ def fit(arch: str, params: dict, data: dict[str, tuple[np.ndarray, np.ndarray]],
                       file=sys.stderr, mininterval=2, leave=False):
             idx = order[i:i + cfg["batch_size"]]
             xb, yb = X[idx].to(device, non_blocking=True), y[idx].float().to(device, non_blocking=True)
-            if cfg["rc_augment"]:
+            if augment:
                 xb = flip_half(xb, gen)
             opt.zero_grad(set_to_none=True)
             with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
