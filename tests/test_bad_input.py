@@ -27,6 +27,18 @@ def deepmotif(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "deepmotif.cli", *args], cwd=cwd, capture_output=True, text=True)
 
 
+def check_one_line(proc: subprocess.CompletedProcess, command: str, *fragments: str) -> str:
+    """``proc`` ended with exit status 2 and one line ``deepmotif <command>: error: ...`` holding every
+    fragment; returns the line."""
+    assert proc.returncode == 2, f"exit {proc.returncode}\n{proc.stderr[-3000:]}"
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr[-3000:]
+    assert lines[0].startswith(f"deepmotif {command}: error: "), lines[0]
+    for fragment in fragments:
+        assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
+    return lines[0]
+
+
 def random_seq(seed: int, length: int = 101) -> str:
     return "".join(np.random.default_rng(seed).choice(list("ACGT"), length))
 
@@ -184,13 +196,7 @@ CASES = {
 def test_bad_input_is_one_clear_line(tmp_path, case):
     argv, fragments = CASES[case](tmp_path)
     before = {p for p in tmp_path.rglob("*")}
-    proc = deepmotif(tmp_path, *argv)
-    assert proc.returncode == 2, f"exit {proc.returncode}\n{proc.stderr[-3000:]}"
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr[-3000:]
-    assert lines[0].startswith(f"deepmotif {argv[0]}: error: "), lines[0]
-    for fragment in fragments:
-        assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
+    check_one_line(deepmotif(tmp_path, *argv), argv[0], *fragments)
     new = {p for p in tmp_path.rglob("*") if p.is_file()} - before
     assert not new, f"a failed command left files behind: {sorted(map(str, new))}"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from test_bad_input import deepmotif, prepare_sheet
+from test_bad_input import check_one_line, deepmotif, prepare_sheet
 
 ROW = "X\tsynthetic\t\t\tMA0035.5\t\tK562\n"
 
@@ -53,16 +53,6 @@ def fill(where: Path, leave: int = 8192) -> None:
 
 def files_under(where: Path) -> set[str]:
     return {str(p.relative_to(where)) for p in where.rglob("*") if p.is_file()}
-
-
-def check_one_line(proc, command: str, *fragments: str) -> str:
-    assert proc.returncode == 2, f"exit {proc.returncode}\n{proc.stderr[-3000:]}"
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr[-3000:]
-    assert lines[0].startswith(f"deepmotif {command}: error: "), lines[0]
-    for fragment in fragments:
-        assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
-    return lines[0]
 
 
 def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path):
