@@ -153,6 +153,10 @@ def redo_hint(path: str | Path) -> str | None:
     return f"to redo it: snakemake --forcerun {path} (rule {rule})" if rule else None
 
 
+#: what numpy and zipfile raise on reading a truncated or damaged ``.npz``
+_NPZ_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError)
+
+
 class _CheckedNpz:
     """An open ``.npz`` whose reads turn a damaged member or a missing array into :class:`InputError`."""
 
@@ -168,7 +172,7 @@ class _CheckedNpz:
             raise InputError(f"has no array {key!r} (written by another command or version)", path=self._path)
         try:
             return self._npz[key]
-        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError) as err:
+        except _NPZ_DAMAGE as err:
             raise _damaged(self._path, err) from None
 
 
@@ -184,7 +188,7 @@ def open_npz(path: str | Path):
         npz = np.load(path)
     except FileNotFoundError:
         raise InputError("file not found", path=path) from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError) as err:
+    except _NPZ_DAMAGE as err:
         raise _damaged(path, err) from None
     with npz:
         yield _CheckedNpz(npz, path)

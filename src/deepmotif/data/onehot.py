@@ -49,3 +49,8 @@ def decode(X: np.ndarray) -> list[str]:
     """(N, 4, L) one-hot → list of strings (N for all-zero columns)."""
     letters = np.frombuffer(b"ACGTN", dtype=np.uint8)
     return [row.tobytes().decode("ascii") for row in letters[one_hot_to_codes(X)]]
+
+
+def reverse_complement(X: np.ndarray) -> np.ndarray:
+    """(N, 4, L) one-hot A/C/G/T → the reverse complements (complement = the channels reversed), contiguous."""
+    return np.ascontiguousarray(X[:, ::-1, ::-1])

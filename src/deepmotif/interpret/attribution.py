@@ -31,6 +31,7 @@ import warnings
 import numpy as np
 import torch
 
+from deepmotif.data.onehot import reverse_complement
 from deepmotif.data.shuffle import dinucleotide_shuffle
 from deepmotif.interpret.saliency import _no_cudnn_rnn, input_gradients
 from deepmotif.interpret.inputs import check_one_hot, model_device
@@ -144,22 +145,18 @@ def _attribute(method, model, X, baseline, n_shuffles, batch_size, device, rando
     else:
         with one_strand(model):
             out = _totals(explainer, rep, ref, step, device, **kwargs)
-            rev = _totals(explainer, _rc(rep), _rc(ref), step, device, **kwargs)[:, ::-1]
+            rev = _totals(explainer, reverse_complement(rep), reverse_complement(ref), step, device,
+                          **kwargs)[:, ::-1]
             if strands == "mean":
                 out = (out + rev) / 2
             else:
                 from deepmotif.evaluate import predict
 
-                wins = np.repeat(predict(model, _rc(X), device=device) > predict(model, X, device=device),
-                                 n_shuffles)
+                rc_wins = predict(model, reverse_complement(X), device=device) > predict(model, X, device=device)
+                wins = np.repeat(rc_wins, n_shuffles)
                 out[wins] = rev[wins]
     totals = out.reshape(len(X), n_shuffles, -1).mean(axis=1)  # average over references
     return totals[:, None, :] * X
-
-
-def _rc(X: np.ndarray) -> np.ndarray:
-    """(N, 4, L) one-hot → reverse complements (contiguous)."""
-    return np.ascontiguousarray(X[:, ::-1, ::-1])
 
 
 def integrated_gradients(model: torch.nn.Module, X: np.ndarray, baseline="shuffle", n_shuffles: int = 4,

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from deepmotif.data.onehot import reverse_complement
 from deepmotif.interpret.inputs import check_one_hot, model_device
 
 
@@ -103,8 +104,8 @@ def _two_strand(model, X, single, device) -> np.ndarray:
         forward = single(X)
         if strands == "single":
             return forward
-        rc = np.ascontiguousarray(X[:, ::-1, ::-1])
-        reverse = single(rc)[:, ::-1, ::-1]
+        rc = reverse_complement(X)
+        reverse = reverse_complement(single(rc))  # back onto this sequence's positions and bases
         ref_f = predict(model, X, device=device).astype(np.float32)[:, None, None]
         ref_r = predict(model, rc, device=device).astype(np.float32)[:, None, None]
     both = combine_strands(torch.from_numpy(ref_f + forward), torch.from_numpy(ref_r + reverse), strands)

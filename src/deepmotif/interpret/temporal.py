@@ -52,6 +52,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from deepmotif.data.onehot import reverse_complement
 from deepmotif.interpret.inputs import check_one_hot, model_device
 from deepmotif.models import CNN, RNN, _Exp, combine_strands, one_strand
 
@@ -153,7 +154,7 @@ def temporal_scores(model: nn.Module, X: np.ndarray, direction: str = "forward",
         if strands != "single":
             # the reverse complement of a prefix is a suffix of the reverse complement (and vice versa)
             mirror = "backward" if direction == "forward" else "forward"
-            reverse = _fast_logits(model, layers, np.ascontiguousarray(X[:, ::-1, ::-1]), mirror, batch_size,
+            reverse = _fast_logits(model, layers, reverse_complement(X), mirror, batch_size,
                                    device).flip(1)
             logits = combine_strands(logits, reverse, strands)
     return torch.sigmoid(logits).numpy()
