@@ -71,12 +71,17 @@ def combine_strands(forward: torch.Tensor, reverse: torch.Tensor, strands: str) 
     raise ValueError(f"strands must be one of {', '.join(STRANDS)}, got {strands!r}")
 
 
+def strands_of(model: nn.Module) -> str:
+    """A model's ``strands`` setting; ``single`` for any module that has none (e.g. a hand-built model)."""
+    return getattr(model, "strands", "single")
+
+
 @contextlib.contextmanager
 def one_strand(model: nn.Module):
     """Within the block ``model`` scores the sequence as given (``strands`` "single"); methods that must
     see each strand's network on its own (DeepLIFT's hooks, the temporal fast path) combine the strands
     themselves. Yields the model's own ``strands`` setting."""
-    strands = getattr(model, "strands", "single")
+    strands = strands_of(model)
     model.strands = "single"
     try:
         yield strands

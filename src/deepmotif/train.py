@@ -18,7 +18,7 @@ from deepmotif.config import DEFAULTS, TRAIN_META
 from deepmotif.errors import InputError
 from deepmotif.evaluate import auroc_aupr, mean_task_auroc, predict
 from deepmotif.io_utils import atomic_path, remove_stale_temporaries, write_json
-from deepmotif.models import any_log_odds, build_model, reverse_complement
+from deepmotif.models import any_log_odds, build_model, reverse_complement, strands_of
 
 #: training options of :func:`fit` left out of its ``cfg``: the configuration defaults' ``train`` section
 TRAIN_DEFAULTS = {k: v for k, v in DEFAULTS["train"].items() if k not in TRAIN_META}
@@ -219,7 +219,7 @@ def fit(arch: str, params: dict, data: dict[str, tuple[np.ndarray, np.ndarray]],
     gen = torch.Generator()
     # a model scoring both strands gives a sequence and its reverse complement one score: flipping changes
     # nothing it learns from, so rc_augment applies to one-strand models only
-    augment = bool(cfg["rc_augment"]) and getattr(model, "strands", "single") == "single"
+    augment = bool(cfg["rc_augment"]) and strands_of(model) == "single"
     for epoch in range(start, int(cfg["epochs"])):
         if epoch - best["epoch"] > cfg["patience"] and best["epoch"] >= 0 and epoch >= cfg["min_epochs"]:
             break

@@ -130,7 +130,7 @@ def _attribute(method, model, X, baseline, n_shuffles, batch_size, device, rando
     is explained one strand at a time, the reverse strand's map (of the reverse complement against the
     reverse-complemented references) mapped back onto the forward sequence, and the two combined as the
     score combines them: averaged (mean), or the map of the strand that scores higher (max)."""
-    from deepmotif.models import one_strand
+    from deepmotif.models import one_strand, strands_of
 
     device = model_device(model, device)
     model.eval()
@@ -139,7 +139,7 @@ def _attribute(method, model, X, baseline, n_shuffles, batch_size, device, rando
     rep, ref = _references(X, baseline, n_shuffles, random_state)
     explainer = method(model)
     step = batch_size * n_shuffles
-    strands = getattr(model, "strands", "single") if per_strand else "single"
+    strands = strands_of(model) if per_strand else "single"
     if strands == "single":
         out = _totals(explainer, rep, ref, step, device, **kwargs)
     else:
