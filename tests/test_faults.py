@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,61 @@ def test_the_rules_named_for_intermediate_files_write_them():
         assert rule in outputs, f"no rule {rule!r} in workflow/rules"
         if file != "last.pt":  # train's resumable state, in the folder of its declared outputs
             assert file in outputs[rule], f"rule {rule} does not write {file}"
+
+
+# ---------------------------------------------------------------------------------------- concurrent writers
+
+
+def _record(out: Path) -> dict | None:
+    path = out.parent / "provenance" / f"{out.name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def test_a_run_whose_output_another_replaced_leaves_the_others_record(tmp_path, monkeypatch):
+    """Two users re-run one job by hand: A writes the output, B (a real second process) writes it again and
+    finishes, then A finishes. The output and its record are B's: A does not put its record on B's file."""
+    from deepmotif import provenance
+    from deepmotif.io_utils import write_text
+
+    monkeypatch.chdir(tmp_path)
+    Path("b.tsv").write_text("x\nb\n")
+    out = Path("out/table.tsv")
+    provenance.forget_outputs()
+    write_text(out, "x\na\n")  # run A's write
+    other = deepmotif(tmp_path, "concat-tables", "--tables", "b.tsv", "--out", str(out))
+    assert other.returncode == 0, other.stderr
+    assert provenance.write_provenance("concat-tables", ["run-a"], None, provenance.now()) == []
+    assert out.read_text() == "x\nb\n" and "b.tsv" in _record(out)["argv"]
+
+
+def test_an_output_replaced_by_a_failed_run_keeps_no_stale_record(tmp_path, monkeypatch):
+    """A record describes the file beside it or is absent: a run that replaces an output and then fails
+    removes the record of the file it replaced."""
+    from deepmotif.io_utils import write_text
+
+    monkeypatch.chdir(tmp_path)
+    Path("a.tsv").write_text("x\na\n")
+    out = Path("out/table.tsv")
+    assert deepmotif(tmp_path, "concat-tables", "--tables", "a.tsv", "--out", str(out)).returncode == 0
+    assert "a.tsv" in _record(out)["argv"]
+    write_text(out, "x\nlater\n")  # another run's write; it fails before its records
+    assert _record(out) is None
+
+
+def test_two_commands_writing_one_output_at_once_end_with_one_consistent_pair(tmp_path):
+    """Real processes racing: each round starts two ``deepmotif concat-tables`` onto the same output at the
+    same moment; afterwards the output is one run's table whole and its record names that run's input."""
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.tsv").write_text("x\n" + "\n".join([name] * 20000) + "\n")
+    out = tmp_path / "out" / "table.tsv"
+    for _ in range(4):
+        procs = [subprocess.Popen([sys.executable, "-m", "deepmotif.cli", "concat-tables", "--tables",
+                                   f"{name}.tsv", "--out", "out/table.tsv"], cwd=tmp_path,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                 for name in ("a", "b")]
+        assert [p.wait() for p in procs] == [0, 0], [p.stderr.read() for p in procs]
+        rows = set(out.read_text().split()[1:])
+        assert len(rows) == 1, "the output interleaves two runs"
+        (winner,) = rows
+        assert f"{winner}.tsv" in _record(out)["argv"]
+        assert not [p for p in out.parent.rglob(".*")], "temporary files left"

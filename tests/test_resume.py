@@ -136,3 +136,39 @@ def test_killed_snakemake_and_killed_job_rerun_and_resume(tmp_path):
     assert [h["epoch"] for h in metrics["history"]] == list(range(1, len(metrics["history"]) + 1))
     assert metrics["epochs_run"] == len(metrics["history"]) >= 3
     assert not [p for p in out.rglob(".*")], "temporary files left"
+
+
+def test_a_second_snakemake_on_a_running_folder_is_refused_and_changes_nothing(tmp_path):
+    """Two runs on one results folder: while one Snakemake runs (held still with SIGSTOP once it has taken its
+    lock), a second one on the same working directory stops with Snakemake's lock message and writes no file;
+    the first then completes."""
+    root = Path(__file__).resolve().parents[1]
+    (tmp_path / "tfs.tsv").write_text(HEAD + "MAFK\tsynthetic\t\t\tMA0496.4\tMAFK\tK562\n")
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump({**json.loads(SETTINGS), "architectures": ["cnn"]}))
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(root / "workflow" / "Snakefile"),
+           "--directory", str(tmp_path), "--configfile", str(tmp_path / "config.yaml"), "--cores", "1"]
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    locks = tmp_path / ".snakemake" / "locks"
+    first = subprocess.Popen([*cmd, "results/MAFK/data.npz"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 120
+    while not (locks.is_dir() and any(locks.iterdir())) and time.time() < deadline and first.poll() is None:
+        time.sleep(0.01)
+    os.killpg(first.pid, signal.SIGSTOP)
+    try:
+        assert first.poll() is None, "the first run ended before it could be held; give it more work"
+
+        def files():
+            return {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in tmp_path.rglob("*")
+                    if p.is_file() and ".snakemake/log" not in str(p)}
+
+        before = files()
+        second = subprocess.run([*cmd, "results/MAFK/data.npz"], cwd=tmp_path, env=env, capture_output=True,
+                                text=True, timeout=300)
+        assert second.returncode != 0
+        assert "Directory cannot be locked" in second.stderr, second.stderr[-2000:]
+        assert files() == before
+    finally:
+        os.killpg(first.pid, signal.SIGCONT)
+    assert first.wait(timeout=300) == 0, first.stderr.read()[-2000:]
+    assert (tmp_path / "results" / "MAFK" / "data.npz").is_file()

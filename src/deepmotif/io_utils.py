@@ -16,7 +16,7 @@ from typing import Iterator
 import numpy as np
 
 from deepmotif.errors import InputError, write_failure
-from deepmotif.provenance import register_output
+from deepmotif.provenance import folder_lock, register_output
 
 
 @contextlib.contextmanager
@@ -45,8 +45,9 @@ def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
     try:
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual umask permissions
-        os.replace(tmp, path)
-        register_output(path)
+        with folder_lock(path.parent):
+            os.replace(tmp, path)
+            register_output(path)
     except OSError as err:
         # a full disk, a quota or lost permissions while writing: one line naming the output, never a trace
         # (an error naming another file, e.g. an input read in the block, names that file)
