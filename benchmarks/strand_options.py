@@ -84,8 +84,11 @@ def main() -> None:
     args = parser.parse_args()
     overrides = json.loads(args.set)
     runs = list(itertools.product(args.data, args.archs, args.options, args.seeds))
+    rows = []
     with ProcessPoolExecutor(args.jobs) as pool:
-        rows = list(pool.map(run_one, *zip(*runs), itertools.repeat(overrides)))
+        for row in pool.map(run_one, *zip(*runs), itertools.repeat(overrides)):
+            print(json.dumps(row), flush=True)  # each run as it ends: a long benchmark shows its progress
+            rows.append(row)
     table = pd.DataFrame(rows)
     pd.set_option("display.width", 200)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))

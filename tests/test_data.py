@@ -9,7 +9,7 @@ import pytest
 
 from deepmotif.data.onehot import decode, one_hot_encode, one_hot_to_codes
 from deepmotif.data.prepare import add_shuffled_negatives, load_split, prepare, save_dataset
-from deepmotif.data.readers import read_deepbind, read_fasta, read_zeng
+from deepmotif.data.readers import read_deepbind, read_fasta, read_zeng, with_progress
 from deepmotif.data.split import group_split, shuffle_groups
 from deepmotif.data.synthetic import markov_background, plant_motifs
 from deepmotif.errors import InputError
@@ -154,3 +154,20 @@ def test_prepare_uses_the_row_the_workflow_passes(tmp_path):
     with np.load(out) as z:
         assert list(z["meta_planted_ids"]) == ["MA0496.4"] and str(z["meta_tf"]) == "MAFK"
     assert main(["prepare", "--set", settings, "--tf", "MAFK", "--row", "[1]", "--out", str(out)]) == 2
+
+
+def test_reading_a_big_file_reports_progress(tmp_path, capsys):
+    """Lines come through numbered as by enumerate; while reading, progress lines (lines read, MB of the file)
+    go to stderr every ``every`` seconds, and the total once done (a small file read within the interval
+    prints nothing: ``every`` 10 s in the readers)."""
+    path = tmp_path / "peaks.narrowPeak.gz"
+    with gzip.open(path, "wt") as fh:
+        fh.write("".join(f"line{i}\n" for i in range(20000)))
+    with gzip.open(path, "rt") as fh:
+        assert [n for n, _ in with_progress(fh, path, every=0.0)] == list(range(1, 20001))
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("reading peaks.narrowPeak.gz: 4,096 lines (0 of 0 MB)")
+    assert lines[-1].startswith("reading peaks.narrowPeak.gz: 20,000 lines") and "done in" in lines[-1]
+    with gzip.open(path, "rt") as fh:
+        assert [line for _, line in with_progress(fh, path, start=2)][:1] == ["line0\n"]
+    assert capsys.readouterr().err == ""

@@ -14,6 +14,7 @@ run, without redoing the finished TF.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -252,14 +253,17 @@ def _fasta(path: Path, n: int, length: int, seed: int = 0) -> None:
             fh.write(f">peak{i}\n{''.join(seq)}\n")
 
 
-def _snakemake(work: Path, *extra: str, timeout=900) -> subprocess.CompletedProcess:
+def _snakemake(work: Path, *extra: str, timeout=900, wait=True, stdout=None):
+    """Run the workflow on the cluster; ``wait=False``: start it (output to ``stdout``) and return the Popen."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLURM_", "SBATCH_", "SRUN_"))}
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"  # `deepmotif` and `snakemake` in jobs
     env.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".cache" / "numba"))  # sbatch --export=ALL passes it on
-    cmd = [str(VENV_BIN / "snakemake"), "--executor", "slurm", "--profile", PROFILE,
+    cmd = [str(VENV_BIN / "snakemake"), *extra, "--executor", "slurm", "--profile", PROFILE,
            "--profile", str(work / "test-profile"), "--workflow-profile", "none",
            "--snakefile", "workflow/Snakefile", "--directory", str(work),
-           "--configfile", str(work / "config.yaml"), *extra]
+           "--configfile", str(work / "config.yaml")]  # targets first: --configfile takes several values
+    if not wait:
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=stdout, stderr=subprocess.STDOUT, text=True)
     return _run(cmd, timeout=timeout, cwd=ROOT, env=env)
 
 
@@ -420,3 +424,82 @@ def test_workflow_on_slurm(slurm_cluster, tmp_path):
     assert (work / "results" / "report.html").stat().st_size > 0
     dry = _snakemake(work, "--dry-run")
     assert dry.returncode == 0 and "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout + dry.stderr
+
+
+PREEMPT = {
+    "tfs": "tfs.tsv",
+    "architectures": ["cnn"],
+    "data": {"seq_len": SEQ_LEN, "synthetic": {"n_train": 30000, "n_test": 200}},
+    "models": {"cnn": {"filters": 32, "kernels": [9]}},
+    # ~2-4 s an epoch on this node: 70 epochs are well over the 1-minute time limit of a train job, so the
+    # training can only finish by resuming from its checkpoints
+    "train": {"epochs": 70, "patience": 70, "device": "cpu"},
+    "resources": {"gpu": 0, "train": {"runtime": 1, "mem_mb": 2000}, "interpret": {"runtime": 15, "mem_mb": 2000}},
+}
+
+
+@pytest.mark.slow
+def test_cancelled_and_timed_out_train_jobs_resume_from_their_checkpoint(slurm_cluster, tmp_path):
+    """Preemption and walltime: a running train job is `scancel`led, its retry (`retries: 1` of the profile)
+    runs into the 1-minute `runtime` limit (SLURM state TIMEOUT); rerunning the same command resumes each
+    time from the last epoch checkpoint, and the training, longer than one job may run, ends
+    with the metrics of an uninterrupted `deepmotif train` of the same command line."""
+    work = tmp_path
+    (work / "config.yaml").write_text(yaml.safe_dump(PREEMPT, sort_keys=False))
+    (work / "tfs.tsv").write_text(HEADER + "GATA1\tsynthetic\t\t\tMA0035.5\tGATA1\tK562\n")
+    (work / "test-profile").mkdir()
+    (work / "test-profile" / "config.yaml").write_text(yaml.safe_dump({
+        "slurm-status-command": "squeue", "slurm-init-seconds-before-status-checks": 5}))
+    out = work / "results" / "GATA1" / "cnn" / "sizes" / "medium"
+    target = str((out / "metrics.json").relative_to(work))
+
+    first_log = work / "run1.log"
+    with open(first_log, "w") as fh:
+        first = _snakemake(work, target, wait=False, stdout=fh)
+    reference = None
+    deadline = time.time() + 600
+    try:
+        while not (out / "last.pt").exists() and time.time() < deadline and first.poll() is None:
+            if reference is None and "Shell command: deepmotif train" in first_log.read_text():
+                reference = _reference_training(first_log.read_text(), work / "uninterrupted")
+            time.sleep(0.2)
+        assert (out / "last.pt").exists(), first_log.read_text()[-3000:]
+        running = _run(["squeue", "-h", "-t", "RUNNING", "-o", "%i"], check=True).stdout.split()
+        assert len(running) == 1, running  # the train job
+        _run(["scancel", running[0]], check=True)
+        assert first.wait(timeout=900) != 0  # cancelled, then its retry timed out
+    finally:
+        if first.poll() is None:
+            first.kill()
+    logs = [first_log.read_text()]
+    for _ in range(4):  # each rerun resumes; a train job may hit its time limit again
+        if (out / "metrics.json").exists():
+            break
+        rerun = _snakemake(work, target)
+        logs.append(rerun.stdout + rerun.stderr)
+    assert (out / "metrics.json").exists(), logs[-1][-3000:]
+    states = [state for log in logs for state, _ in _squeue([i for ids in _submitted(log).values()
+                                                            for i in ids]).values()]
+    assert "CANCELLED" in states and "TIMEOUT" in states, states
+    assert "resuming cnn from epoch" in (work / "logs" / "train" / "GATA1_cnn_medium.log").read_text()
+
+    assert reference is not None and reference.wait(timeout=900) == 0, reference.stderr.read()[-2000:]
+    got, want = (json.loads(p.read_text()) for p in (out / "metrics.json", work / "uninterrupted" / "metrics.json"))
+    assert got["epochs_run"] == want["epochs_run"] == 70
+    assert [h["epoch"] for h in got["history"]] == list(range(1, 71))
+    strip = lambda m: {k: v for k, v in m.items() if k not in ("wall_seconds", "history")}  # noqa: E731
+    assert strip(got) == strip(want)
+    assert [{k: v for k, v in h.items() if k != "seconds"} for h in got["history"]] == \
+        [{k: v for k, v in h.items() if k != "seconds"} for h in want["history"]]
+
+
+def _reference_training(log: str, out_dir: Path) -> subprocess.Popen:
+    """The train job's own command line (as Snakemake printed it) run here uninterrupted into ``out_dir``."""
+    import shlex
+
+    line = re.search(r"^Shell command: (deepmotif train .*)$", log, flags=re.M).group(1)
+    argv = shlex.split(line.split(" 2> ")[0])
+    argv[argv.index("--out-dir") + 1] = str(out_dir)
+    env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return subprocess.Popen(argv, cwd=out_dir.parent, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from deepmotif.data.readers import with_progress
 from deepmotif.errors import InputError
 
 COLUMNS = ("chrom", "chromStart", "chromEnd", "name", "score", "strand", "signalValue", "pValue", "qValue",
@@ -108,7 +109,7 @@ def read_narrowpeak(path: str | Path, contigs=None, on_bad_line: str = "error") 
     rows, lines, bad, examples = [], [], 0, []
     n_data = 0
     with _open(path) as fh:
-        for n, raw in enumerate(fh, start=1):
+        for n, raw in with_progress(fh, path):
             text = raw.rstrip("\r\n")
             if not text.strip() or text.startswith(("#", "track", "browser")):
                 continue

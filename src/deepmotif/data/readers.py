@@ -8,8 +8,12 @@ must carry the line number of the offending record, which Biopython does not exp
 from __future__ import annotations
 
 import gzip
+import os
+import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -46,6 +50,44 @@ def _open_text(path: Path):
     if magic == b"\x1f\x8b":
         return gzip.open(path, "rt")
     return open(path, "rt")
+
+
+def with_progress(lines: Iterable[str], path: Path, every: float = 10.0,
+                  start: int = 1) -> Iterator[tuple[int, str]]:
+    """``enumerate(lines, start)``, printing ``reading <file>: N lines (x of y MB)`` to standard error every
+    ``every`` seconds while a big file is read (a small one finishes before the first report), and the total
+    at the end of one that was reported on."""
+    size, began = _size_mb(path), time.monotonic()
+    due, n = began + every, start - 1
+
+    def report(what: str) -> None:
+        mb = _read_mb(lines)
+        of = f" ({mb:,.0f} of {size:,.0f} MB)" if mb is not None and size else ""
+        print(f"reading {path.name}: {n - start + 1:,} lines{of}{what}", file=sys.stderr, flush=True)
+
+    for n, line in enumerate(lines, start=start):
+        if not n & 4095 and time.monotonic() >= due:
+            report("")
+            due = time.monotonic() + every
+        yield n, line
+    if due > began + every:
+        report(f", done in {time.monotonic() - began:.0f} s")
+
+
+def _size_mb(path: Path) -> float | None:
+    try:
+        return os.path.getsize(path) / 1e6
+    except OSError:
+        return None
+
+
+def _read_mb(fh) -> float | None:
+    """How far into its file (compressed bytes for gzip) the text stream ``fh`` has read, in MB."""
+    raw = getattr(getattr(fh, "buffer", None), "fileobj", None) or getattr(fh, "buffer", None)
+    try:
+        return raw.tell() / 1e6
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 def check_letters(seq: str, path: Path, line: int) -> None:
@@ -102,7 +144,7 @@ def read_fasta(path: str | Path, length: int | None = None, label_headers: bool 
         rec.add(seq, label, header.strip(), start)
 
     with _open_text(path) as fh:
-        for n, raw in enumerate(fh, start=1):
+        for n, raw in with_progress(fh, path):
             text = raw.strip()
             if not text:
                 continue
@@ -149,7 +191,7 @@ def read_deepbind(path: str | Path, length: int | None = None) -> Records:
         head = tuple(fh.readline().rstrip("\n").split("\t"))
         if head != columns:
             raise InputError(f"expected header '{' '.join(columns)}', found {' '.join(head)!r}", path=path, line=1)
-        rows = ((n, raw.rstrip("\n").split("\t")) for n, raw in enumerate(fh, start=2) if raw.strip())
+        rows = ((n, raw.rstrip("\n").split("\t")) for n, raw in with_progress(fh, path, start=2) if raw.strip())
         return _read_columns(path, rows, columns, length)
 
 
@@ -157,7 +199,7 @@ def read_zeng(path: str | Path, length: int | None = None) -> Records:
     """Read a Zeng et al. 2016 ``.data`` file: whitespace-separated ``name sequence label`` per line."""
     path = Path(path)
     with _open_text(path) as fh:
-        rows = ((n, raw.split()) for n, raw in enumerate(fh, start=1) if raw.strip())
+        rows = ((n, raw.split()) for n, raw in with_progress(fh, path) if raw.strip())
         return _read_columns(path, rows, ("name", "sequence", "label"), length)
 
 
