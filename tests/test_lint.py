@@ -26,3 +26,12 @@ def test_snakemake_lint_is_clean():
 def test_snakefmt_check_passes():
     res = _run("snakefmt", "--check", "workflow")
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_snakemake_lint_is_clean_on_the_test_config():
+    # The catalogue's convention: the workflow run on .test/ (the config the workflow tests use).
+    res = _run("snakemake", "--lint", "--directory", ".test", "--configfile", ".test/config/config.yaml")
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out
+    assert "Congratulations, your workflow is in a good condition!" in out, out
+    assert "Lints for" not in out, out

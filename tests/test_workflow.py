@@ -20,25 +20,11 @@ import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHEET = ("name\tsource\ttrain\ttest\tjaspar_id\tjaspar_name\tcell_line\n"
-         "GATA1\tsynthetic\t\t\tMA0035.5\tGATA1\tK562\n"
-         "MAFK\tsynthetic\t\t\tMA0496.4\tMAFK\tK562\n"
-         "NFYB\tsynthetic\t\t\tMA0502.3\tNFYB\tK562\n")
-# Small sizes that still let a CNN learn each planted motif (about a minute on 2 cores).
-CONFIG = """tfs: tfs.tsv
-architectures: [cnn, rnn, cnnrnn]
-data: {synthetic: {n_train: 1500, n_test: 300}}
-models:
-  cnn: {filters: 32, dropout: 0.2}
-  rnn: {hidden: 8}
-  cnnrnn: {filters: 16, hidden: 8, conv_pool: 2}
-  sizes: {small: 0.5, medium: 1.0}
-train: {epochs: 10, lr: 0.01, patience: 8, sizes: [small, medium]}
-interpret:
-  n_top: 100
-  methods: [saliency, temporal, classopt, ism, convact, filters]
-  classopt: {steps: 50, restarts: 2}
-"""
+# The catalogue's test config (.test/config/): the default TFs at small sizes that still let a CNN learn each
+# planted motif. Tests copy it into a working directory (config/config.yaml, config/tfs.tsv).
+TEST_CONFIG = ROOT / ".test" / "config"
+SHEET = (TEST_CONFIG / "tfs.tsv").read_text()
+CONFIG = (TEST_CONFIG / "config.yaml").read_text()
 TFS = ("GATA1", "MAFK", "NFYB")
 # motif methods per architecture: convact and filters need a convolutional first layer
 METHODS = {"cnn": {"saliency", "temporal_fwd", "temporal_bwd", "classopt", "ism", "convact", "filters"},
@@ -50,18 +36,26 @@ WINDOW_METHODS = {"saliency", "temporal_fwd", "temporal_bwd", "ism", "convact"}
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "workflow" / "Snakefile"),
-           "--directory", str(workdir), "--configfile", str(workdir / "config.yaml"), "--cores", "2", *args]
+           "--directory", str(workdir), "--configfile", str(workdir / "config" / "config.yaml"), "--cores", "2",
+           *args]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
     return proc
 
 
+def setup(workdir: Path, sheet: str = SHEET) -> Path:
+    """``workdir/config/`` with the test config and ``sheet``; returns the config file."""
+    (workdir / "config").mkdir(parents=True, exist_ok=True)
+    (workdir / "config" / "tfs.tsv").write_text(sheet)
+    (workdir / "config" / "config.yaml").write_text(CONFIG)
+    return workdir / "config" / "config.yaml"
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("wf")
-    (workdir / "tfs.tsv").write_text(SHEET)
-    (workdir / "config.yaml").write_text(CONFIG)
+    setup(workdir)
     proc = snakemake(workdir)
     (workdir / "snakemake.out").write_text(proc.stdout + proc.stderr)
     return workdir
@@ -246,7 +240,7 @@ def test_rerun_has_nothing_to_do_and_motif_table_regenerates_without_training(ru
 
 def _planned_rules(workdir: Path, config: str) -> set[str]:
     """Rules a dry run would run with ``config`` in place of the workdir's config.yaml (restored after)."""
-    path = workdir / "config.yaml"
+    path = workdir / "config" / "config.yaml"
     original = path.read_text()
     try:
         path.write_text(config)
@@ -271,8 +265,7 @@ def test_a_changed_setting_reruns_exactly_the_jobs_that_read_it(run):
 
 
 def test_malformed_sheet_stops_before_any_job(tmp_path):
-    (tmp_path / "tfs.tsv").write_text(SHEET.replace("MAFK\tsynthetic", "MAFK\tsynthtic"))
-    (tmp_path / "config.yaml").write_text(CONFIG)
+    setup(tmp_path, SHEET.replace("MAFK\tsynthetic", "MAFK\tsynthtic"))
     proc = snakemake(tmp_path, check=False)
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr
@@ -285,13 +278,42 @@ def test_jobs_run_from_a_virtual_environment_that_is_not_activated(tmp_path):
     scripts = Path(sys.executable).parent
     if not (scripts / "snakemake").exists() or not (scripts / "deepmotif").exists():
         pytest.skip(f"no snakemake / deepmotif scripts next to {sys.executable}")
-    (tmp_path / "tfs.tsv").write_text(SHEET)
-    (tmp_path / "config.yaml").write_text(CONFIG)
+    config = setup(tmp_path)
     bare = os.pathsep.join(d for d in os.environ["PATH"].split(os.pathsep)
                            if d and Path(d).resolve() != scripts.resolve() and not (Path(d) / "deepmotif").exists())
     target = "resources/jaspar/JASPAR2024_vertebrates.meme"
     proc = subprocess.run([str(scripts / "snakemake"), "--snakefile", str(ROOT / "workflow" / "Snakefile"),
-                           "--directory", str(tmp_path), "--configfile", str(tmp_path / "config.yaml"),
-                           "--cores", "1", target], env=dict(os.environ, PATH=bare), capture_output=True, text=True)
+                           "--directory", str(tmp_path), "--configfile", str(config), "--cores", "1", target],
+                          env=dict(os.environ, PATH=bare), capture_output=True, text=True)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
     assert (tmp_path / target).stat().st_size > 0
+
+
+def test_the_workflow_used_as_a_module_from_another_folder(tmp_path):
+    """snakedeploy-style use: another project's Snakefile includes this workflow as a module (`module deepmotif:
+    snakefile: ...; use rule * from deepmotif as deepmotif_*`) with its own config; the whole DAG resolves
+    and jobs run there, writing into that project's folder."""
+    config = setup(tmp_path, "".join(SHEET.splitlines(keepends=True)[:2]))  # the header and GATA1
+    (tmp_path / "Snakefile").write_text(f"""configfile: "{config.relative_to(tmp_path)}"
+
+
+module deepmotif:
+    snakefile:
+        "{ROOT / "workflow" / "Snakefile"}"
+    config:
+        config
+
+
+use rule * from deepmotif as deepmotif_*
+""")
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "1"]
+    dry = subprocess.run([*cmd, "-n"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    planned = set(re.findall(r"^(deepmotif_\w+)\s+\d+$", dry.stdout, flags=re.M))
+    assert {"deepmotif_prepare", "deepmotif_train", "deepmotif_interpret", "deepmotif_match",
+            "deepmotif_html_report", "deepmotif_all"} <= planned, dry.stdout[-3000:]
+    targets = ["results/GATA1/data.npz", "resources/jaspar/JASPAR2024_vertebrates.meme"]
+    real = subprocess.run([*cmd, *targets], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert real.returncode == 0, real.stderr[-3000:]
+    assert all((tmp_path / t).stat().st_size > 0 for t in targets)
