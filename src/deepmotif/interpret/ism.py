@@ -81,13 +81,13 @@ def _full_ism(model, X, batch_size, device) -> np.ndarray:
 
 def _window_plan(model):
     """The CNN's layers as (module, op) pairs when the windowed computation applies, else None."""
-    from deepmotif.interpret.temporal import _ops
+    from deepmotif.interpret.temporal import layer_ops
     from deepmotif.models import CNN
 
     if type(model) is not CNN:
         return None
     try:
-        return list(zip(model.features.children(), _ops(model.features)))
+        return list(zip(model.features.children(), layer_ops(model.features)))
     except ValueError:
         return None
 

@@ -167,7 +167,7 @@ def _fast_logits(model: nn.Module, layers: nn.Module, X: np.ndarray, direction: 
     out = torch.empty((n, length), dtype=torch.float32)
     forward = direction == "forward"
     with torch.no_grad():
-        plan = _Plan(_ops(layers), length, forward)
+        plan = _Plan(layer_ops(layers), length, forward)
         if isinstance(model, RNN):
             along, against = _unidirectional(model.lstm, device, forward)
         for i in range(0, n, batch_size):
@@ -185,15 +185,16 @@ def _fast_logits(model: nn.Module, layers: nn.Module, X: np.ndarray, direction: 
 
 def _supported(seq: nn.Module) -> bool:
     try:
-        _ops(seq)
+        layer_ops(seq)
     except ValueError:
         return False
     return True
 
 
-def _ops(seq: nn.Module) -> list[tuple]:
+def layer_ops(seq: nn.Module) -> list[tuple]:
     """Describe a Sequential of Conv1d / MaxPool1d / pointwise layers as ("conv", k, pad), ("pool", s, ceil)
-    or ("pointwise",); anything else raises ValueError."""
+    or ("pointwise",); anything else raises ValueError. Shared by the prefix computation here and the
+    windowed ISM (:mod:`deepmotif.interpret.ism`), which both follow a base's reach through these layers."""
     ops = []
     for m in seq.children() if isinstance(seq, nn.Sequential) else [seq]:
         if isinstance(m, nn.Conv1d):
