@@ -247,6 +247,13 @@ def cmd_jaspar(a) -> None:
     write_meme(a.out, fetch_collection(a.release, a.tax_group))
 
 
+def cmd_encode_sheet(a) -> None:
+    from deepmotif.data.uniform import write_uniform_sheet
+
+    n = write_uniform_sheet(a.metadata, a.out, a.release, a.tax_group)
+    print(f"{n} experiments → {a.out}", file=sys.stderr)
+
+
 def cmd_match(a) -> None:
     from deepmotif.io_utils import write_tsv
     from deepmotif.match import match_motifs
@@ -455,6 +462,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output: first-layer filter match fractions per architecture")
     p.add_argument("--recovery", required=True, help="output: motif recovery per architecture × method")
     p.set_defaults(func=cmd_groundtruth)
+
+    p = sub.add_parser("encode-sheet", help="TF sheet of the ENCODE uniform TFBS collection (one encode row per "
+                       "experiment) from its metadata table")
+    p.add_argument("--metadata", required=True, help="uniform_tfbs.tsv (experiment, file_name, md5, target, ...)")
+    p.add_argument("--release", required=True, help="JASPAR release the targets are mapped to, e.g. JASPAR2024")
+    p.add_argument("--tax-group", dest="tax_group", default="vertebrates")
+    p.add_argument("--out", required=True, help="output sheet, e.g. config/tfs_encode_uniform.tsv")
+    p.set_defaults(func=cmd_encode_sheet)
 
     p = sub.add_parser("concat-tables", help="concatenate TSV tables with the same columns")
     p.add_argument("--tables", nargs="+", required=True)

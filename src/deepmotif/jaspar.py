@@ -55,6 +55,18 @@ def families(release: str, tax_group: str = "vertebrates") -> dict[str, frozense
     return {m.matrix_id: frozenset(m.tf_family or ()) for m in _collection(release, tax_group)}
 
 
+def matrix_ids_by_name(release: str, tax_group: str = "vertebrates") -> dict[str, str]:
+    """Upper-case TF name → its JASPAR CORE matrix ID in ``release``: of several matrices of one name (CTCF's
+    MA0139, MA1929 and MA1930) the first JASPAR curated, the lowest base ID (CTCF: MA0139, the core site),
+    in its latest version."""
+    out: dict[str, tuple[str, str]] = {}
+    for m in _collection(release, tax_group):
+        name = m.name.upper()
+        if name not in out or m.base_id < out[name][0]:
+            out[name] = (m.base_id, m.matrix_id)
+    return {name: matrix_id for name, (_, matrix_id) in out.items()}
+
+
 #: JASPAR collections a sheet row's ``jaspar_collection`` may name (blank = CORE)
 COLLECTIONS = ("CORE", "UNVALIDATED", "CNE", "PHYLOFACTS", "SPLICE", "POLII", "FAM", "PBM", "PBM_HOMEO",
                "PBM_HLH")

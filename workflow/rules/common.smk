@@ -11,6 +11,7 @@ from snakemake.utils import validate
 from deepmotif.architectures import CONV_ARCHITECTURES
 from deepmotif.config import (
     DEFAULTS,
+    DESCRIPTIVE_COLUMNS,
     OPTIONAL_COLUMNS,
     ENCODE_DATA_KEYS,
     architecture_base,
@@ -105,6 +106,8 @@ def tf_row(wildcards):
     for col in OPTIONAL_COLUMNS:
         if not row.get(col):
             row.pop(col, None)
+    for col in DESCRIPTIVE_COLUMNS:
+        row.pop(col, None)
     return json.dumps(row, sort_keys=True)
 
 
