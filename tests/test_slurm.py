@@ -267,12 +267,19 @@ def _snakemake(work: Path, *extra: str, timeout=900, wait=True, stdout=None):
     return _run(cmd, timeout=timeout, cwd=ROOT, env=env)
 
 
-def _submitted(log: str) -> dict[int, list[str]]:
-    """Snakemake job id → SLURM job ids it was submitted as (several when retried)."""
-    out: dict[int, list[str]] = {}
-    for job, slurm in re.findall(r"Job (\d+) has been submitted with SLURM jobid (\d+)", log):
-        out.setdefault(int(job), []).append(slurm)
+def _submitted(log: str) -> dict[str, list[str]]:
+    """Snakemake job id (a number; a UUID for a group job) → SLURM job ids it was submitted as (several when
+    retried)."""
+    out: dict[str, list[str]] = {}
+    for job, slurm in re.findall(r"Job (\S+) has been submitted with SLURM jobid (\d+)", log):
+        out.setdefault(job, []).append(slurm)
     return out
+
+
+def _local_rules() -> set[str]:
+    """The workflow's ``localrules`` (run where Snakemake runs, never submitted)."""
+    block = re.search(r"^localrules:\n((?:    \w+,?\n)+)", (ROOT / "workflow" / "Snakefile").read_text(), flags=re.M)
+    return set(re.findall(r"\w+", block.group(1)))
 
 
 def _own(log: str) -> str:
@@ -280,10 +287,11 @@ def _own(log: str) -> str:
     return re.sub(r"^Logfile [^\n]*:\n={40,}\n.*?^={40,}\n", "", log, flags=re.M | re.S)
 
 
-def _rule_jobs(log: str) -> dict[int, str]:
-    """Snakemake job id → rule, for the jobs with a shell command (not `localrule all`)."""
-    return {int(job): rule for rule, job in re.findall(r"^rule (\w+):\n(?:    .*\n)*?    jobid: (\d+)", _own(log),
-                                                      flags=re.M)}
+def _rule_jobs(log: str) -> dict[str, str]:
+    """Snakemake job id → rule of every job (grouped, local and `all` included)."""
+    # grouped jobs are listed indented under their "Group job" line; local ones as "localrule"
+    return {job: rule for rule, job in re.findall(r"^ *(?:local)?rule (\w+):\n(?: +.*\n)*? +jobid: (\d+)", _own(log),
+                                                  flags=re.M)}
 
 
 def _squeue(ids) -> dict[str, tuple[str, str]]:
@@ -293,9 +301,16 @@ def _squeue(ids) -> dict[str, tuple[str, str]]:
 
 
 def _check_all_through_slurm(log: str) -> dict[str, tuple[str, str]]:
-    jobs, submitted = _rule_jobs(log), _submitted(log)
-    assert jobs, log[-3000:]
-    assert not set(jobs) - set(submitted), f"jobs not submitted to SLURM: {set(jobs) - set(submitted)}"
+    """Every job went through SLURM but the workflow's localrules (group jobs as one submission each);
+    returns SLURM job id → (state, name)."""
+    own, submitted = _own(log), _submitted(log)
+    single = dict(re.findall(r"^rule (\w+):\n(?:    .*\n)*?    jobid: (\d+)", own, flags=re.M))
+    local = set(re.findall(r"^localrule (\w+):", own, flags=re.M))
+    assert single or "Group job" in own, log[-3000:]
+    assert not set(single.values()) - set(submitted), f"jobs not submitted to SLURM: {single}"
+    assert local <= _local_rules(), f"jobs run outside SLURM: {local - _local_rules()}"
+    group_submissions = sum(len(ids) for job, ids in submitted.items() if not job.isdigit())  # retries too
+    assert group_submissions == own.count("Group job"), (group_submissions, own.count("Group job"))
     ids = [i for ids in submitted.values() for i in ids]
     seen = _squeue(ids)
     assert set(seen) == set(ids), f"SLURM does not know jobs {set(ids) - set(seen)}"
@@ -309,7 +324,8 @@ def _dry_run_resources(*args: str) -> dict[str, dict[str, str]]:
     res = _run([str(VENV_BIN / "snakemake"), "--dry-run", "--forceall", *args], timeout=300, cwd=ROOT)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-3000:]
-    blocks = re.findall(r"^rule (\w+):\n(?:    .*\n)*?    resources: (.*)$", out, flags=re.M)
+    # a grouped job's block is indented under its "Group job" line
+    blocks = re.findall(r"^ *rule (\w+):\n(?: +.*\n)*? +resources: (.*)$", out, flags=re.M)
     assert blocks, out[-3000:]
     rules: dict[str, dict[str, str]] = {}
     for rule, text in blocks:
@@ -389,18 +405,21 @@ def test_workflow_on_slurm(slurm_cluster, tmp_path):
     assert first.returncode != 0, log1[-3000:]
     seen1 = _check_all_through_slurm(log1)
     failed = [i for i, (state, _) in seen1.items() if state == "FAILED"]
-    assert failed, seen1
-    errors = re.findall(r"^Error in rule (\w+):\n    message: SLURM-job '(\d+)' failed, SLURM status is: 'FAILED'"
-                        r".*(?:\n    .*)*?\n    output: (\S+)", _own(log1), flags=re.M)
-    assert sorted(errors) == sorted(("prepare", i, "results/GATAF/data.npz") for i in failed), log1[-3000:]
-    assert len(failed) == 2  # `retries: 1` in profiles/slurm: resubmitted once, failed again
+    assert len(failed) == 2, seen1  # `retries: 1` in profiles/slurm: resubmitted once, failed again
+    # GATAF's prepare and PWM baseline are one group job ("data"): the group failed, naming its jobs
+    group_of = {slurm: job for job, ids in _submitted(log1).items() for slurm in ids}
+    assert len({group_of[i] for i in failed}) == 1 and not group_of[failed[0]].isdigit()
+    errors = re.findall(r"^    message: Error in group data\n    log: \S+/group_data_prepare_pwm_baseline/(\d+)\.log"
+                        r".*\n    jobs:\n(?:        .*\n)*?            output: results/GATAF/data\.npz", _own(log1),
+                        flags=re.M)
+    assert set(errors) == set(failed), log1[-3000:]
     assert "sequence is 40 bp, expected 101 bp" in (work / "logs" / "prepare" / "GATAF.log").read_text()
     assert not (work / "results" / "GATAF" / "data.npz").exists()
     done = [work / "results" / "GATA1" / f for f in ("data.npz", "cnn/best.pt", "cnn/saliency.npz",
                                                       "cnn/motifs.meme", "pwm/metrics.json")]
     assert all(p.is_file() for p in done), log1[-3000:]
     assert set(seen1[i][0] for i in seen1 if i not in failed) == {"COMPLETED"}
-    assert (work / "logs" / "slurm" / "rule_prepare" / "GATAF").is_dir()  # sbatch logs under slurm-logdir
+    assert (work / "logs" / "slurm" / "group_data_prepare_pwm_baseline").is_dir()  # sbatch logs: slurm-logdir
     mtimes = {p: p.stat().st_mtime_ns for p in done}
 
     # 2nd run, input fixed: only GATAF and the tables/report are made; GATA1's outputs stay as they are.

@@ -12,6 +12,8 @@ rule prepare:
         "logs/prepare/{tf}.log",
     wildcard_constraints:
         tf=name_pattern(OTHER_TFS),
+    group:
+        "data"
     conda:
         "../../envs/deepmotif.yaml"
     params:
@@ -32,6 +34,8 @@ rule prepare_encode:
         "logs/prepare/{tf}.log",
     wildcard_constraints:
         tf=name_pattern(ENCODE_TFS),
+    group:
+        "data"
     conda:
         "../../envs/deepmotif.yaml"
     params:

@@ -9,6 +9,8 @@ rule pwm_baseline:
         "results/{tf}/pwm/metrics.json",
     log:
         "logs/pwm_baseline/{tf}.log",
+    group:
+        "data"
     conda:
         "../../envs/deepmotif.yaml"
     params:

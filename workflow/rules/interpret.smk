@@ -66,6 +66,8 @@ rule groundtruth:
         "logs/groundtruth/{tf}.log",
     wildcard_constraints:
         tf=name_pattern(TRUTH_TFS),
+    group:
+        "motifs"
     conda:
         "../../envs/deepmotif.yaml"
     params:

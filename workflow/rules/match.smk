@@ -32,6 +32,8 @@ rule match:
         table="results/{tf}/motif_matches.tsv",
     log:
         "logs/match/{tf}.log",
+    group:
+        "motifs"
     conda:
         "../../envs/deepmotif.yaml"
     params:

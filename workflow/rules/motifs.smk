@@ -18,6 +18,8 @@ rule motifs:
         cwm="results/{tf}/{arch}/cwm.npz",
     log:
         "logs/motifs/{tf}_{arch}.log",
+    group:
+        "motifs"
     conda:
         "../../envs/deepmotif.yaml"
     params:
@@ -38,6 +40,8 @@ rule filter_motifs:
         "logs/filter_motifs/{tf}_{arch}.log",
     wildcard_constraints:
         arch=name_pattern(CONV_ARCHS),
+    group:
+        "motifs"
     conda:
         "../../envs/deepmotif.yaml"
     shell:

@@ -27,6 +27,8 @@ rule dashboard:
         ),
     log:
         "logs/dashboard/{tf}.log",
+    group:
+        "motifs"
     conda:
         "../../envs/deepmotif.yaml"
     params:
