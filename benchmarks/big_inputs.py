@@ -80,7 +80,7 @@ def run(work: Path, tf: str, row: dict, *extra: str) -> dict:
         raise SystemExit(f"prepare {tf} failed:\n{proc.stderr[-3000:]}")
     rss = json.loads(proc.stdout.strip().splitlines()[-1])["rss_mb"]
     (work / f"{tf}.npz").unlink()
-    progress = [line for line in proc.stderr.splitlines() if line.startswith("reading ")]
+    progress = proc.stderr.splitlines()  # the progress lines, then the summary line
     return {"wall_s": wall, "rss_mb": rss, "progress": progress}
 
 
@@ -91,7 +91,7 @@ def table(kind: str, runs: list[tuple[int, dict]]) -> None:
         print(f"{n:>16,} {r['wall_s']:8.1f} {r['wall_s'] / base['wall_s']:6.2f} {r['rss_mb']:12.0f} "
               f"{r['rss_mb'] / base['rss_mb']:6.2f}")
     n, r = runs[-1]
-    print(f"progress lines of the {n:,} run:" + "".join(f"\n  {line}" for line in r["progress"]))
+    print(f"standard error of the {n:,} run:" + "".join(f"\n  {line}" for line in r["progress"]))
 
 
 def main() -> None:

@@ -9,7 +9,8 @@ import pytest
 
 from deepmotif.data.onehot import decode, one_hot_encode, one_hot_to_codes
 from deepmotif.data.prepare import add_shuffled_negatives, load_split, prepare, save_dataset
-from deepmotif.data.readers import read_deepbind, read_fasta, read_zeng, with_progress
+from deepmotif.data.readers import read_deepbind, read_fasta, read_zeng
+from deepmotif.progress import with_progress
 from deepmotif.data.split import group_split, shuffle_groups
 from deepmotif.data.synthetic import markov_background, plant_motifs
 from deepmotif.errors import InputError
@@ -159,7 +160,7 @@ def test_prepare_uses_the_row_the_workflow_passes(tmp_path):
 def test_reading_a_big_file_reports_progress(tmp_path, capsys):
     """Lines come through numbered as by enumerate; while reading, progress lines (lines read, MB of the file)
     go to stderr every ``every`` seconds, and the total once done (a small file read within the interval
-    prints nothing: ``every`` 10 s in the readers)."""
+    prints nothing: ``every`` 5 s in the readers)."""
     path = tmp_path / "peaks.narrowPeak.gz"
     with gzip.open(path, "wt") as fh:
         fh.write("".join(f"line{i}\n" for i in range(20000)))

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from deepmotif.data.readers import with_progress
 from deepmotif.errors import InputError
+from deepmotif.progress import with_progress
 
 COLUMNS = ("chrom", "chromStart", "chromEnd", "name", "score", "strand", "signalValue", "pValue", "qValue",
            "peak")

@@ -21,6 +21,7 @@ from deepmotif.data.split import group_split, shuffle_groups
 from deepmotif.data.synthetic import markov_background, plant_motifs, plant_multi, planted_mask
 from deepmotif.errors import InputError
 from deepmotif.io_utils import atomic_path, open_npz
+from deepmotif.progress import step
 
 SOURCES = ("synthetic", "synthetic_multi", "deepbind", "deepmotif_fasta", "zeng", "fasta", "encode")
 ENCODE_SPLITS = ("deepbind", "chromosome")
@@ -39,10 +40,12 @@ def add_shuffled_negatives(codes: np.ndarray, random_state=0) -> tuple[np.ndarra
 
 def _labelled(rec: Records, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Use the file's labels; a file of positives only gets one shuffled negative per positive."""
-    codes, y = to_codes(rec.seqs), np.asarray(rec.labels, dtype=np.int64)
+    with step(f"encoding {len(rec.seqs):,} sequences of {rec.path.name}"):
+        codes, y = to_codes(rec.seqs), np.asarray(rec.labels, dtype=np.int64)
     if (y == 0).any():
         return codes, y
-    return add_shuffled_negatives(codes[y != 0], seed)
+    with step(f"dinucleotide shuffles of {int((y != 0).sum()):,} sequences"):
+        return add_shuffled_negatives(codes[y != 0], seed)
 
 
 def _check_classes(y: np.ndarray, what: str, path) -> None:
@@ -234,15 +237,18 @@ def prepare_encode(row: dict, data_cfg: dict, genome: str | Path, peaks: str | P
 
     table, report = read_narrowpeak(peaks, contigs, data_cfg["on_bad_peak_line"])
     black = read_intervals(blacklist) if blacklist else None
-    win, pos, wqc = select_windows(table, fa, length, in_genome, top_n=win_cfg["top_n"],
-                                   max_n_fraction=float(win_cfg["max_n_fraction"]), blacklist=black,
-                                   rank_by=win_cfg["rank_by"])
+    with step(f"cutting summit windows from {genome.name}") as note:
+        win, pos, wqc = select_windows(table, fa, length, in_genome, top_n=win_cfg["top_n"],
+                                       max_n_fraction=float(win_cfg["max_n_fraction"]), blacklist=black,
+                                       rank_by=win_cfg["rank_by"])
+        note["detail"] = f"{len(win):,} of {len(table):,} peaks"
     if len(win) == 0:
         raise InputError(f"no peak window left after filtering: {wqc['dropped']}", path=peaks)
     chrom = win["chrom"].to_numpy().astype(str)
     neg_report: dict = {"kind": negatives}
     if negatives == "shuffle":
-        neg = shuffle_codes(pos, random_state=seed)
+        with step(f"dinucleotide shuffles of {len(pos):,} windows"):
+            neg = shuffle_codes(pos, random_state=seed)
         neg_chrom, neg_start = chrom, win["start"].to_numpy()
     else:
         bg = data_cfg["background"]
@@ -304,7 +310,7 @@ def prepare_encode(row: dict, data_cfg: dict, genome: str | Path, peaks: str | P
 def save_dataset(path: str | Path, arrays: dict[str, np.ndarray], **meta) -> None:
     """Write the arrays of :func:`prepare` (plus scalar metadata) to ``path`` (.npz) atomically."""
     extra = {f"meta_{k}": np.asarray(v) for k, v in meta.items()}
-    with atomic_path(path, suffix=".npz") as tmp:
+    with step(f"writing {Path(path).name}"), atomic_path(path, suffix=".npz") as tmp:
         np.savez_compressed(tmp, **arrays, **extra)
 
 

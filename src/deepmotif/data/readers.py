@@ -8,17 +8,14 @@ must carry the line number of the offending record, which Biopython does not exp
 from __future__ import annotations
 
 import gzip
-import os
-import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import numpy as np
 
 from deepmotif.data.onehot import one_hot_encode
 from deepmotif.errors import InputError
+from deepmotif.progress import with_progress
 
 VALID = set("ACGTNacgtn")
 
@@ -50,44 +47,6 @@ def _open_text(path: Path):
     if magic == b"\x1f\x8b":
         return gzip.open(path, "rt")
     return open(path, "rt")
-
-
-def with_progress(lines: Iterable[str], path: Path, every: float = 10.0,
-                  start: int = 1) -> Iterator[tuple[int, str]]:
-    """``enumerate(lines, start)``, printing ``reading <file>: N lines (x of y MB)`` to standard error every
-    ``every`` seconds while a big file is read (a small one finishes before the first report), and the total
-    at the end of one that was reported on."""
-    size, began = _size_mb(path), time.monotonic()
-    due, n = began + every, start - 1
-
-    def report(what: str) -> None:
-        mb = _read_mb(lines)
-        of = f" ({mb:,.0f} of {size:,.0f} MB)" if mb is not None and size else ""
-        print(f"reading {path.name}: {n - start + 1:,} lines{of}{what}", file=sys.stderr, flush=True)
-
-    for n, line in enumerate(lines, start=start):
-        if not n & 4095 and time.monotonic() >= due:
-            report("")
-            due = time.monotonic() + every
-        yield n, line
-    if due > began + every:
-        report(f", done in {time.monotonic() - began:.0f} s")
-
-
-def _size_mb(path: Path) -> float | None:
-    try:
-        return os.path.getsize(path) / 1e6
-    except OSError:
-        return None
-
-
-def _read_mb(fh) -> float | None:
-    """How far into its file (compressed bytes for gzip) the text stream ``fh`` has read, in MB."""
-    raw = getattr(getattr(fh, "buffer", None), "fileobj", None) or getattr(fh, "buffer", None)
-    try:
-        return raw.tell() / 1e6
-    except (AttributeError, OSError, ValueError):
-        return None
 
 
 def check_letters(seq: str, path: Path, line: int) -> None:
