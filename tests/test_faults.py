@@ -62,7 +62,8 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path):
         argv = prepare_sheet(tmp_path, ROW)
         argv[argv.index("--out") + 1] = str(mnt / "out" / "data.npz")
         proc = deepmotif(tmp_path, *argv)
-        check_one_line(proc, "prepare", f"{mnt}/out/data.npz: cannot write: no space left on device; free space")
+        line = check_one_line(proc, "prepare", f"{mnt}/out/data.npz: cannot write: no space left on device; free space")
+        assert "forcerun" not in line  # the output is what failed: no "redo the job that made it" hint
         assert files_under(mnt) == {"filler"}
 
 

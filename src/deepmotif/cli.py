@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from deepmotif.errors import InputError
+from deepmotif.errors import InputError, WriteError
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -524,7 +524,8 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as err:
         from deepmotif.io_utils import redo_hint
 
-        hint = redo_hint(err.path) if err.path is not None else None  # an intermediate file of results/
+        # a damaged intermediate file of results/ says how to redo it; an output that cannot be written not
+        hint = redo_hint(err.path) if err.path is not None and not isinstance(err, WriteError) else None
         print(f"deepmotif {args.command}: error: {err}" + (f"; {hint}" if hint else ""), file=sys.stderr)
         return 2
     except OSError as err:  # a write that failed outside an atomic output (see deepmotif.io_utils)

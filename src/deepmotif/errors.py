@@ -49,10 +49,15 @@ class InputError(ValueError):
         super().__init__(where + message)
 
 
+class WriteError(InputError):
+    """An output that cannot be written (full disk, quota, permissions, read-only file system): the file
+    named is the output, so no "redo the job that made it" hint applies; the message says what to do."""
+
+
 def write_failure(err: OSError, path: str | Path | None = None) -> InputError | None:
     """A write error of :data:`WRITE_FAILURES` as one :class:`InputError` naming the file (``path``, else the
     one the error names) with what happened and what to do; None for any other error."""
     if err.errno not in WRITE_FAILURES:
         return None
     what, todo = WRITE_FAILURES[err.errno]
-    return InputError(f"cannot write: {what}; {todo}", path=path or err.filename)
+    return WriteError(f"cannot write: {what}; {todo}", path=path or err.filename)

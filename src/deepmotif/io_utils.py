@@ -15,7 +15,7 @@ from typing import Iterator
 
 import numpy as np
 
-from deepmotif.errors import InputError, write_failure
+from deepmotif.errors import InputError, WriteError, write_failure
 from deepmotif.provenance import folder_lock, register_output
 
 
@@ -38,8 +38,8 @@ def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
     except OSError as err:
         blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
         if blocking:
-            raise InputError(f"cannot write output: {blocking} is a file, not a folder", path=path) from None
-        raise write_failure(err, path) or InputError(f"cannot write output: {err.strerror}", path=path) from None
+            raise WriteError(f"cannot write output: {blocking} is a file, not a folder", path=path) from None
+        raise write_failure(err, path) or WriteError(f"cannot write output: {err.strerror}", path=path) from None
     os.close(fd)
     tmp = Path(tmp)
     try:
