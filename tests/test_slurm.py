@@ -304,10 +304,11 @@ def _check_all_through_slurm(log: str) -> dict[str, tuple[str, str]]:
     """Every job went through SLURM but the workflow's localrules (group jobs as one submission each);
     returns SLURM job id → (state, name)."""
     own, submitted = _own(log), _submitted(log)
-    single = dict(re.findall(r"^rule (\w+):\n(?:    .*\n)*?    jobid: (\d+)", own, flags=re.M))
+    single = {job: rule for rule, job in re.findall(r"^rule (\w+):\n(?:    .*\n)*?    jobid: (\d+)", own, flags=re.M)}
     local = set(re.findall(r"^localrule (\w+):", own, flags=re.M))
     assert single or "Group job" in own, log[-3000:]
-    assert not set(single.values()) - set(submitted), f"jobs not submitted to SLURM: {single}"
+    missing = {job: rule for job, rule in single.items() if job not in submitted}
+    assert not missing, f"jobs not submitted to SLURM: {missing}"
     assert local <= _local_rules(), f"jobs run outside SLURM: {local - _local_rules()}"
     group_submissions = sum(len(ids) for job, ids in submitted.items() if not job.isdigit())  # retries too
     assert group_submissions == own.count("Group job"), (group_submissions, own.count("Group job"))

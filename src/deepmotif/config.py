@@ -102,7 +102,8 @@ FILE_SOURCES = ("deepbind", "deepmotif_fasta", "zeng", "fasta")
 ENCODE_COLUMNS = ("peaks", "peaks_checksum")
 # Optional columns left out of a row's rule params while blank (adding them to a sheet reruns nothing).
 OPTIONAL_COLUMNS = (*ENCODE_COLUMNS, "jaspar_collection")
-# Descriptive columns (config/tfs_encode_uniform.tsv): shown in tables, read by no job, never rule params.
+# Descriptive columns (config/tfs_encode_uniform.tsv): for the reader of the sheet; read by no job, never
+# rule params (editing them reruns nothing).
 DESCRIPTIVE_COLUMNS = ("lab", "experiment", "antibody", "treatment", "quality")
 ENCODE_DATA_KEYS = ("windows", "split", "deepbind_top", "holdout", "negatives", "background", "on_bad_peak_line")
 

@@ -72,7 +72,6 @@ def register_output(path: str | Path) -> None:
     replaced: that record describes another run."""
     path = Path(path)
     if path.parent.name != FOLDER:
-        _written.pop(path, None)  # re-inserted: the order is that of the last write
         _written[path] = _identity(path)
         record_path(path).unlink(missing_ok=True)
 
@@ -84,7 +83,7 @@ def forget_outputs() -> None:
 
 
 def written_outputs() -> list[Path]:
-    """Outputs registered so far in this process, each once, in the order written."""
+    """Outputs registered so far in this process, each once, in the order first written."""
     return list(_written)
 
 

@@ -4,12 +4,14 @@ IDR peak calls of the ENCODE Analysis Working Group) as a TF sheet of ``encode``
 The input is the collection's metadata table (``../shared/data/encode-uniform-tfbs/uniform_tfbs.tsv``: the
 experiment, its narrowPeak file and UCSC's md5 of it, cell line, target, antibody, treatment, lab, quality).
 Each row gets the file's download URL, its md5 as ``peaks_checksum`` (a changed or damaged download then
-fails with the checksum error) and the target's JASPAR matrix (:func:`deepmotif.jaspar.matrix_ids_by_name`), or none: many
-targets (POLR2A, EZH2, SIN3A…) have no sequence motif, and their rows get an AUROC but no motif verdict.
+fails with the checksum error) and the target's JASPAR matrix (:func:`deepmotif.jaspar.matrix_ids_by_name`),
+or none: many targets (POLR2A, EZH2, SIN3A…) have no sequence motif, and their rows get an AUROC but no
+motif verdict.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -68,10 +70,11 @@ def uniform_sheet(metadata: str | Path, release: str, tax_group: str = "vertebra
     """
     table = read_metadata(metadata)
     matrices = matrix_ids_by_name(release, tax_group)
-    names = [row_name(r) for r in table.to_dict("records")]
-    twice = {n for n in names if names.count(n) > 1}
+    records = table.to_dict("records")
+    names = [row_name(r) for r in records]
+    twice = {n for n, count in Counter(names).items() if count > 1}
     rows = []
-    for name, r in zip(names, table.to_dict("records")):
+    for name, r in zip(names, records):
         if name in twice:
             name += "_" + r["experiment"].removeprefix("wgEncodeAwgTfbs").removesuffix("UniPk")
         target = ALIASES.get(r["target"].upper(), r["target"].upper())
