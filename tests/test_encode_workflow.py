@@ -119,6 +119,22 @@ def test_data_stage_through_faults(first_run):
 
 
 @pytest.mark.slow
+def test_download_settings_reach_fetch_and_rerun_nothing(first_run):
+    """Config `download` reaches `deepmotif fetch` as the fetch rules' `download` resource: a changed
+    setting is what the next fetch job runs with, yet it reruns no finished download (a param would)."""
+    wd = first_run["dir"]
+    config = (wd / "config.yaml").read_text()
+    try:
+        (wd / "config.yaml").write_text(config.replace("retries: 3,", "retries: 4,"))
+        assert "Nothing to be done" in snakemake(wd, "-n", "results/GATA1/data.npz").stdout
+        forced = snakemake(wd, "-n", "-p", "resources/peaks/GATA1.narrowPeak.gz",
+                           "--forcerun", "resources/peaks/GATA1.narrowPeak.gz").stdout
+        assert "--retries 4 --backoff 0.05 --timeout 10 --partial-dir .cache/downloads" in forced, forced
+    finally:
+        (wd / "config.yaml").write_text(config)
+
+
+@pytest.mark.slow
 def test_checksum_and_gzip_failures_then_rerun_resumes(first_run):
     wd, srv = first_run["dir"], first_run["srv"]
     n_genome = len(srv.requests("/hg/tiny.fa.gz"))

@@ -298,3 +298,17 @@ def write_performance_figure(table: pd.DataFrame, png: str | Path | None, svg: s
             with atomic_path(path) as tmp:
                 fig.savefig(tmp, format=fmt, dpi=120, metadata={"Date": None} if fmt == "svg" else None)
     plt.close(fig)
+
+
+def write_comparison(auroc_file: str | Path, out: str | Path, models: list[str] | None = None,
+                     png: str | Path | None = None, svg: str | Path | None = None) -> pd.DataFrame:
+    """The comparison of architectures (``deepmotif compare``): :func:`compare_models` of the performance
+    table ``auroc_file`` written to ``out`` (TSV), and its figure to ``png`` / ``svg`` where given."""
+    from deepmotif.io_utils import write_tsv
+
+    table = read_performance_table(auroc_file)
+    comparison = compare_models(table, models, path=auroc_file)
+    write_tsv(out, comparison)
+    if png or svg:
+        write_performance_figure(table, png, svg, models=models)
+    return comparison

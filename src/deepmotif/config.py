@@ -10,6 +10,7 @@ field.
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -132,6 +133,20 @@ def load_config(path: str | Path | None) -> dict:
     if not isinstance(user, dict):
         raise InputError("config must be a mapping of keys to values", path=path)
     return merge(DEFAULTS, user)
+
+
+def command_config(path: str | Path | None, settings: str | None = None) -> dict:
+    """The config a ``deepmotif`` subcommand runs with: the YAML file ``path`` (or none), then ``settings``
+    (``--set``: JSON of config sections, as the workflow passes a job its own sections) merged over it,
+    the defaults filling in every key left out; validated."""
+    config = load_config(path)
+    if settings:
+        try:
+            config = merge(config, json.loads(settings))
+        except json.JSONDecodeError as err:
+            raise InputError(f"--set is not valid JSON: {err}") from None
+    validate_config(config, [path] if path else [])
+    return config
 
 
 def read_sheet(path: str | Path) -> pd.DataFrame:
@@ -263,9 +278,19 @@ def sized_model_params(config: dict, arch: str, size: str | None = None, path: s
     return params
 
 
-def tf_row(config: dict, name: str) -> dict:
-    """The sheet row of TF ``name`` as a dict, after the checks of :func:`check_sheet` (so a command run
-    without Snakemake rejects a bad sheet just as the workflow does)."""
+def tf_row(config: dict, name: str, given: str | None = None) -> dict:
+    """The sheet row of TF ``name`` as a dict: ``given``, the row as the workflow passes it to a job (JSON of
+    its non-blank columns; so the row that triggers a rerun is the row the job uses), or else read from the
+    config's sheet after the checks of :func:`check_sheet` (so a command run without Snakemake rejects a bad
+    sheet just as the workflow does)."""
+    if given is not None:
+        try:
+            row = json.loads(given)
+        except json.JSONDecodeError as err:
+            raise InputError(f"--row is not valid JSON: {err}") from None
+        if not isinstance(row, dict):
+            raise InputError("--row must be a JSON object of sheet columns")
+        return {**dict.fromkeys(SHEET_COLUMNS, ""), **row, "name": name}
     sheet = read_sheet(config["tfs"])
     check_sheet(sheet, config["tfs"], config.get("jaspar", {}).get("release"))
     rows = sheet[sheet["name"] == name]

@@ -404,3 +404,15 @@ def groundtruth_tables(tf: str, data_file, saliency_files: list, interpret_files
     except InputError as err:
         raise InputError(err.message, path=matches_file, field=err.field) from None
     return attribution, filters, recovery
+
+
+def write_groundtruth_tables(outputs: tuple[str | Path, str | Path, str | Path], *args, **kwargs
+                             ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The ground-truth stage of one TF (``deepmotif groundtruth``): :func:`groundtruth_tables` (same
+    arguments) written to ``outputs``, the attribution, filter and recovery TSV files in that order."""
+    from deepmotif.io_utils import write_tsv
+
+    tables = groundtruth_tables(*args, **kwargs)
+    for path, table in zip(outputs, tables):
+        write_tsv(path, table)
+    return tables

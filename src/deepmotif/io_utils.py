@@ -193,3 +193,16 @@ def open_npz(path: str | Path):
         raise _damaged(path, err) from None
     with npz:
         yield _CheckedNpz(npz, path)
+
+
+def concat_tables(tables: list[str | Path], out: str | Path) -> None:
+    """Concatenate TSV tables with the same columns into ``out`` (the tables of all TFs)."""
+    import pandas as pd
+
+    frames = []
+    for f in tables:
+        try:
+            frames.append(pd.read_csv(f, sep="\t"))
+        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+            raise InputError(f"unreadable table ({err})", path=f) from None
+    write_tsv(out, pd.concat(frames, ignore_index=True))

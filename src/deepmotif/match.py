@@ -538,3 +538,19 @@ def match_queries(queries: list[Motif], targets: list[Motif], own: dict, target_
     similar = similar_to_own(own, targets, settings) if needs_similar else {}
     motifs = summarise_motifs(every, queries, cores, own, target_families, settings, similar)
     return every, motifs
+
+
+def write_matches(motif_files: list[str | Path], jaspar_file: str | Path, cfg: dict, hits_out: str | Path,
+                  out: str | Path, motif_table_out: str | Path | None = None, **inputs) -> pd.DataFrame:
+    """The match stage of one TF (``deepmotif match``): :func:`match_motifs` with its three tables written
+    (every Tomtom hit to ``hits_out``, one row per motif to ``motif_table_out``, the per-method summary to
+    ``out``). ``inputs``: ``windows_files``, ``data_file``, ``info_files`` of :func:`match_motifs`.
+    Returns the summary."""
+    from deepmotif.io_utils import write_tsv
+
+    hits, motifs, table = match_motifs(motif_files, jaspar_file, cfg, **inputs)
+    write_tsv(hits_out, hits)
+    if motif_table_out:
+        write_tsv(motif_table_out, motifs)
+    write_tsv(out, table)
+    return table

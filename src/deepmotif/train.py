@@ -157,6 +157,47 @@ def training_data(data_file: str | Path, params: dict) -> tuple[dict, dict]:
     return {s: (data[s][0], labels[s]) for s in data}, {**params, "tasks": int(labels["train"].shape[1])}
 
 
+def train_from_config(config: dict, arch: str, data_file: str | Path, out_dir: str | Path, size: str | None = None,
+                      threads: int = 1, device: str | None = None, config_path: str | Path | None = None,
+                      progress: bool = True) -> dict:
+    """The train stage of one TF × architecture (``deepmotif train``): :func:`fit` with the model settings of
+    ``arch`` (a variant's too) at width variant ``size`` and its training options, from ``config``.
+
+    Parameters
+    ----------
+    config : dict
+        Full config (``models``, ``train``).
+    arch : str
+        Architecture or named variant (``models.<name>`` with ``arch:``).
+    data_file : path
+        The TF's ``data.npz``.
+    out_dir : path
+        Receives ``best.pt``, ``last.pt`` and ``metrics.json``.
+    size : str, optional
+        A key of ``models.sizes``; None = unscaled.
+    threads : int
+        CPU threads.
+    device : str, optional
+        ``auto``, ``cpu`` or ``cuda``; overrides ``train.device``.
+    config_path : path, optional
+        The YAML file the config came from, named in errors.
+
+    Returns
+    -------
+    dict
+        The metrics written to ``metrics.json``.
+    """
+    from deepmotif.config import sized_model_params, train_options
+
+    options = dict(train_options(config, arch, config_path), threads=threads)
+    if device:
+        options["device"] = device
+    params = sized_model_params(config, arch, size, path=config_path)
+    meta = {"size": size, "scale": float(config["models"]["sizes"][size])} if size else None
+    data, params = training_data(data_file, params)
+    return fit(arch, params, data, out_dir, options, progress=progress, meta=meta)
+
+
 def fit(arch: str, params: dict, data: dict[str, tuple[np.ndarray, np.ndarray]], out_dir: str | Path,
         cfg: dict | None = None, progress: bool = True, meta: dict | None = None) -> dict:
     """Train ``arch`` on ``data['train']``, select on ``data['valid']`` AUROC, report on ``data['test']``.

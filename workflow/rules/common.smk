@@ -1,6 +1,7 @@
 # Config and sample sheet: defaults, schema validation and semantic checks, all before any job runs.
 import re
 import json
+import shlex
 import shutil
 import subprocess
 import os
@@ -56,9 +57,13 @@ os.environ.setdefault(
     "DEEPMOTIF_ROOT", os.path.abspath(os.path.join(workflow.basedir, ".."))
 )
 os.environ.setdefault("NUMBA_CACHE_DIR", os.path.abspath(".cache/numba"))
-# Download tuning reaches `deepmotif fetch` through the environment rather than as a param, so changing
-# retries or time-outs never re-downloads a finished genome (set here, so every job process has it).
-os.environ.update(DEEPMOTIF_DOWNLOAD=json.dumps(config["download"]))
+# How downloads are retried (config `download`) reaches `deepmotif fetch` as the fetch rules' resource
+# `download`, not as a param: a changed param reruns a job, and changing retries or time-outs must never
+# download a finished genome again (nor rerun everything cut from it).
+DOWNLOAD_OPTIONS = " ".join(
+    f"--{key.replace('_', '-')} {shlex.quote(str(value))}"
+    for key, value in config["download"].items()
+)
 
 # encode rows are cut from a downloaded genome; the genome rules are only ever requested for them.
 ENCODE_TFS = list(SHEET.loc[SHEET["source"] == "encode", "name"])
@@ -136,8 +141,6 @@ def encode_inputs(wildcards):
 
 def fetch_args(urls, checksum):
     """`deepmotif fetch` arguments for a URL (or mirror URLs) and an optional checksum, shell-quoted."""
-    import shlex
-
     urls = [urls] if isinstance(urls, str) else list(urls)
     args = [arg for url in urls for arg in ("--url", url)]
     if checksum:
@@ -153,8 +156,6 @@ def peaks_fetch_args(wildcards):
 
 def genome_chromosome_args():
     """`deepmotif genome --chromosomes ...` for config genome.chromosomes (none = keep every record)."""
-    import shlex
-
     chroms = config["genome"]["chromosomes"] or []
     return " ".join(["--chromosomes", *map(shlex.quote, chroms)]) if chroms else ""
 

@@ -59,10 +59,12 @@ rule fetch_genome:
         "logs/fetch/genome.log",
     conda:
         "../../envs/deepmotif.yaml"
+    resources:
+        download=DOWNLOAD_OPTIONS,
     params:
         args=fetch_args(config["genome"]["url"], config["genome"]["checksum"]),
     shell:
-        "deepmotif fetch {params.args} --gzip --out {output.gz} 2> {log}"
+        "deepmotif fetch {params.args} {resources.download} --gzip --out {output.gz} 2> {log}"
 
 
 rule genome_fasta:
@@ -93,10 +95,12 @@ rule fetch_peaks:
         tf=name_pattern(ENCODE_TFS),
     conda:
         "../../envs/deepmotif.yaml"
+    resources:
+        download=DOWNLOAD_OPTIONS,
     params:
         args=peaks_fetch_args,
     shell:
-        "deepmotif fetch {params.args} --gzip --out {output.gz} 2> {log}"
+        "deepmotif fetch {params.args} {resources.download} --gzip --out {output.gz} 2> {log}"
 
 
 rule fetch_blacklist:
@@ -107,10 +111,12 @@ rule fetch_blacklist:
         "logs/fetch/blacklist.log",
     conda:
         "../../envs/deepmotif.yaml"
+    resources:
+        download=DOWNLOAD_OPTIONS,
     params:
         args=fetch_args(
             config["data"]["windows"]["blacklist"] or [],
             config["data"]["windows"]["blacklist_checksum"],
         ),
     shell:
-        "deepmotif fetch {params.args} --gzip --out {output.gz} 2> {log}"
+        "deepmotif fetch {params.args} {resources.download} --gzip --out {output.gz} 2> {log}"

@@ -78,6 +78,19 @@ def parse_checksum(text: str | None, path=None, line: int | None = None,
     return algo, digest
 
 
+def checksum_option(md5: str | None = None, sha256: str | None = None,
+                    checksum: str | None = None) -> tuple[str, str] | None:
+    """The expected checksum of ``deepmotif fetch``: at most one of ``--md5``, ``--sha256`` and
+    ``--checksum`` (text for :func:`parse_checksum`), as ``(algorithm, hex)``; None where none is given."""
+    given = [(algo, value) for algo, value in (("md5", md5), ("sha256", sha256), (None, checksum)) if value]
+    if len(given) > 1:
+        raise InputError("give at most one of --md5, --sha256, --checksum")
+    if not given:
+        return None
+    algo, value = given[0]
+    return parse_checksum(f"{algo}:{value}" if algo else value, field="checksum")
+
+
 def file_digests(path: str | Path) -> dict[str, str]:
     """md5 and sha256 of a file, read once in 1 MiB chunks."""
     md5, sha = hashlib.md5(), hashlib.sha256()

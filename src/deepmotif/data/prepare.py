@@ -314,6 +314,61 @@ def save_dataset(path: str | Path, arrays: dict[str, np.ndarray], **meta) -> Non
         np.savez_compressed(tmp, **arrays, **extra)
 
 
+def write_prepared(tf: str, row: dict, cfg: dict, out: str | Path, qc: str | Path | None = None,
+                   genome=None, sizes=None, peaks=None, blacklist=None) -> str:
+    """The prepare stage of one TF (``deepmotif prepare``): its data set written to ``out`` (.npz) and, with
+    ``qc``, a QC JSON file (sequences per split; encode rows: lines, drops per reason, split).
+
+    Parameters
+    ----------
+    tf : str
+        TF name (recorded in the file).
+    row : dict
+        Its sheet row (:func:`deepmotif.config.tf_row`).
+    cfg : dict
+        Config (``data``; ``jaspar.release`` for synthetic sources).
+    genome, sizes, peaks, blacklist : path, optional
+        encode rows: indexed genome FASTA, chrom.sizes of the whole genome, narrowPeak file, BED of
+        excluded regions.
+
+    Returns
+    -------
+    str
+        One line describing what was written.
+    """
+    from deepmotif.io_utils import write_json
+
+    if row["source"] == "encode":
+        missing = [opt for opt, value in (("--genome", genome), ("--peaks", peaks)) if not value]
+        if missing:
+            raise InputError(f"TF {tf} has source encode: {' and '.join(missing)} needed (the workflow's "
+                             "fetch_genome/fetch_peaks rules download them)", path=cfg["tfs"], field="source")
+        arrays, report = prepare_encode(row, cfg["data"], genome, peaks, sizes=sizes, blacklist=blacklist)
+        save_dataset(out, arrays, tf=tf, source="encode")
+        dropped = ", ".join(f"{k} {v}" for k, v in report["dropped"].items() if v)
+        split = report["split"]
+        summary = (f"{tf}: {report['windows']} windows of {report['peaks']} peaks (dropped: {dropped or 'none'}; "
+                   f"bad lines {report['bad_lines']}); pairs train {split['train']}, valid {split['valid']}, "
+                   f"test {split['test']} ({split['scheme']} split, {report['negatives']['kind']} negatives) "
+                   f"→ {out}")
+    else:
+        pwm, meta = None, {}
+        if row["source"] in ("synthetic", "synthetic_multi"):
+            from deepmotif.jaspar import row_motifs
+
+            motifs = row_motifs(cfg["jaspar"]["release"], row)
+            pwm = [m.pwm for m in motifs] if row["source"] == "synthetic_multi" else motifs[0].pwm
+            meta = {"planted_ids": [m.id for m in motifs], "planted_names": [m.name for m in motifs]}
+        arrays = prepare(row, cfg["data"], pwm)
+        save_dataset(out, arrays, tf=tf, source=row["source"], **meta)
+        report = {"tf": tf, "source": row["source"],
+                  "sequences": {s: len(arrays[s + "_y"]) for s in SPLITS}}
+        summary = f"{tf}: {', '.join(f'{s} {n}' for s, n in report['sequences'].items())} sequences → {out}"
+    if qc:
+        write_json(qc, report)
+    return summary
+
+
 def load_split(path: str | Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     """One split of a prepared dataset as (N, 4, L) float32 one-hot and (N,) float32 labels."""
     if split not in SPLITS:
