@@ -60,6 +60,21 @@ def _log(line: str) -> None:
     print(line, file=sys.stderr)
 
 
+#: the options of a command that runs a model: CPU threads and device
+DEVICE_OPTIONS = (opt("--threads", type=int, default=1),
+                  opt("--device", default=None, help="auto, cpu or cuda (default: config train.device)"))
+
+
+def _device(a, cfg: dict):
+    """The torch device of a command with :data:`DEVICE_OPTIONS` (its thread count set)."""
+    import torch
+
+    from deepmotif.train import pick_device
+
+    torch.set_num_threads(a.threads)
+    return pick_device(a.device or cfg["train"]["device"])
+
+
 # ---- data -------------------------------------------------------------------------------------------------
 
 @command("prepare", "cut/read/synthesise one TF's train/valid/test sets",
@@ -221,19 +236,14 @@ def cmd_compare(a) -> None:
          opt("--out", required=True, help="output .npz: saliency maps (and which sequences, their logits)"),
          opt("--methods-out", default=None,
              help="output .npz of the other methods of config interpret.methods (temporal, classopt, ...)"),
-         opt("--threads", type=int, default=1),
-         opt("--device", default=None),
+         *DEVICE_OPTIONS,
          config=True)
 def cmd_interpret(a) -> None:
-    import torch
-
     from deepmotif.interpret import write_interpretation
-    from deepmotif.train import pick_device
 
     cfg = _config(a)
-    torch.set_num_threads(a.threads)
     write_interpretation(a.model, a.data, cfg["interpret"], a.out, methods_out=a.methods_out,
-                         device=pick_device(a.device or cfg["train"]["device"]), log=_log)
+                         device=_device(a, cfg), log=_log)
 
 
 @command("motifs", "PWMs from attribution maps, in MEME format",
@@ -319,6 +329,29 @@ def cmd_groundtruth(a) -> None:
                                       a.interpret, a.filters or [], a.matches, a.jaspar, _config(a))
     for table in tables:
         _log(table.to_string(index=False))
+
+
+@command("resolve", "DeepResolve of one convolutional model: per task, channel importance, inconsistency and "
+         "non-additivity from gradient ascent on its first feature map; similarity of the tasks",
+         opt("--tf", required=True),
+         opt("--arch", required=True),
+         opt("--data", required=True, help="the TF's data.npz (sequence length, task labels)"),
+         opt("--model", required=True, help="best.pt"),
+         opt("--motif-table", default=None,
+             help="the TF's motifs.tsv (match --motif-table): each channel's filter motif and its JASPAR match"),
+         opt("--fiv", required=True, help="output: one row per task × channel (deepresolve_fiv.tsv)"),
+         opt("--similarity", required=True, help="output: one row per pair of tasks (deepresolve_similarity.tsv)"),
+         *DEVICE_OPTIONS,
+         config=True)
+def cmd_resolve(a) -> None:
+    from deepmotif.interpret.resolve import write_resolve
+
+    cfg = _config(a)
+    fiv, _ = write_resolve(a.tf, a.arch, a.model, a.data, cfg["deepresolve"], a.fiv, a.similarity,
+                           motif_table=a.motif_table, device=_device(a, cfg))
+    flagged = fiv.groupby("task")["non_additive"].sum()
+    _log(f"{a.tf} {a.arch}: {len(flagged)} task(s), non-additive channels per task: "
+         f"{', '.join(f'{t} {int(n)}' for t, n in flagged.items())} → {a.fiv}")
 
 
 # ---- report -----------------------------------------------------------------------------------------------

@@ -86,6 +86,12 @@ DEFAULTS: dict = {
     # Ground-truth benchmark (deepmotif.groundtruth) of the TFs with planted motifs (synthetic sources):
     # attribution AUROC on planted positions, first-layer filter matches (Tomtom E < e_value), motif recovery.
     "groundtruth": {"enabled": False, "e_value": 0.1},
+    # DeepResolve (deepmotif.interpret.resolve) of every convolutional model: per task, gradient ascent from
+    # `starts` random feature maps (step lr annealed after anneal_after steps; stop after `patience` steps
+    # without a gain of min_improvement, or max_steps); channel importance, inconsistency, non-additivity
+    # (a Gaussian mixture of up to max_components) and task similarity.
+    "deepresolve": {"enabled": False, "starts": 20, "lr": 0.1, "l2": 0.01, "max_steps": 10000, "patience": 10,
+                    "anneal_after": 500, "min_improvement": 1e-6, "max_components": 3, "seed": 1},
     # dist / min_overlap: Tomtom's; max_target_ratio, complete_overlap, broad_family_size: the match rule that
     # no long or empty matrix can game (deepmotif.match, measured in benchmarks/match_rules.py)
     "match": {"backend": "memelite", "thresh": 0.5, "significance": 0.05, "tomtom_bin": None, "dist": "ed",

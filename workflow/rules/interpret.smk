@@ -108,3 +108,68 @@ rule groundtruth_table:
         "(deepmotif concat-tables --tables {input.attribution} --out {output.attribution}"
         " && deepmotif concat-tables --tables {input.filters} --out {output.filters}"
         " && deepmotif concat-tables --tables {input.recovery} --out {output.recovery}) 2> {log}"
+
+
+# DeepResolve (config deepresolve.enabled) of every convolutional model: gradient ascent on the map leaving its
+# first convolution block, per task; channels named by their first-layer filters' JASPAR matches (motifs.tsv).
+RESOLVE_ARCHS = CONV_ARCHS if config["deepresolve"]["enabled"] else []
+DEEPRESOLVE_TABLES = (
+    expand("results/tables/deepresolve_{table}.tsv", table=("fiv", "similarity"))
+    if RESOLVE_ARCHS
+    else []
+)
+
+
+rule resolve:
+    input:
+        data="results/{tf}/data.npz",
+        model="results/{tf}/{arch}/best.pt",
+        motifs="results/{tf}/motifs.tsv",
+    output:
+        fiv="results/{tf}/{arch}/deepresolve_fiv.tsv",
+        similarity="results/{tf}/{arch}/deepresolve_similarity.tsv",
+    log:
+        "logs/resolve/{tf}_{arch}.log",
+    wildcard_constraints:
+        arch=name_pattern(RESOLVE_ARCHS),
+    conda:
+        "../../envs/deepmotif.yaml"
+    threads: config["interpret"]["threads"]
+    resources:
+        **gpu_resources("interpret"),
+    params:
+        settings=settings("deepresolve", train={"device": config["train"]["device"]}),
+    shell:
+        "deepmotif resolve --set {params.settings:q} --tf {wildcards.tf:q} --arch {wildcards.arch}"
+        " --data {input.data} --model {input.model} --motif-table {input.motifs}"
+        " --fiv {output.fiv} --similarity {output.similarity} --threads {threads} 2> {log}"
+
+
+rule deepresolve_table:
+    input:
+        fiv=expand(
+            "results/{tf}/{arch}/deepresolve_fiv.tsv", tf=TFS, arch=RESOLVE_ARCHS
+        ),
+        similarity=expand(
+            "results/{tf}/{arch}/deepresolve_similarity.tsv",
+            tf=TFS,
+            arch=RESOLVE_ARCHS,
+        ),
+    output:
+        fiv=report(
+            "results/tables/deepresolve_fiv.tsv",
+            caption="../report/deepresolve.rst",
+            category="DeepResolve",
+        ),
+        similarity=report(
+            "results/tables/deepresolve_similarity.tsv",
+            caption="../report/deepresolve.rst",
+            category="DeepResolve",
+        ),
+    log:
+        "logs/deepresolve_table.log",
+    conda:
+        "../../envs/deepmotif.yaml"
+    shell:
+        "(deepmotif concat-tables --tables {input.fiv} --out {output.fiv}"
+        " && deepmotif concat-tables --tables {input.similarity} --out {output.similarity}) 2> {log}"
