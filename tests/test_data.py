@@ -172,3 +172,39 @@ def test_reading_a_big_file_reports_progress(tmp_path, capsys):
     with gzip.open(path, "rt") as fh:
         assert [line for _, line in with_progress(fh, path, start=2)][:1] == ["line0\n"]
     assert capsys.readouterr().err == ""
+
+
+def test_synthetic_logic_labels_follow_the_planted_motifs(tmp_path):
+    """synthetic_logic (DeepResolve's motif-logic tasks): each task's label is its logic applied to the motifs
+    actually planted in the sequence; y is any task; the command records the task names; a task naming a
+    motif the row does not plant is one error naming the field."""
+    import json
+
+    from deepmotif.cli import main
+    from deepmotif.data.prepare import load_task_labels
+
+    (tmp_path / "tfs.tsv").write_text("name\tsource\ttrain\ttest\tjaspar_id\tjaspar_name\n"
+                                      "LOGIC\tsynthetic_logic\t\t\t\tCEBPB,MAFK,NFYB\n")
+    logic = [{"name": "CEBPB_and_MAFK", "all": ["CEBPB", "MAFK"]}, {"name": "MAFK_or_NFYB", "any": ["Mafk", "NFYB"]},
+             {"name": "CEBPB_not_NFYB", "all": ["CEBPB"], "none": ["NFYB"]}]
+    cfg = {"tfs": str(tmp_path / "tfs.tsv"),
+           "data": {"seq_len": 80, "synthetic": {"n_train": 300, "n_test": 100, "min_motifs": 1, "max_motifs": 3,
+                                                 "motif_rate": 0.8, "logic": logic}}}
+    (tmp_path / "config.yaml").write_text(json.dumps(cfg))
+    out = tmp_path / "data.npz"
+    assert main(["prepare", "--config", str(tmp_path / "config.yaml"), "--tf", "LOGIC", "--out", str(out)]) == 0
+    with np.load(out) as z:
+        assert list(z["meta_task_names"]) == [t["name"] for t in logic]
+        for split in ("train", "valid", "test"):
+            present = (z[f"{split}_sites_motif"][:, :, None] == np.arange(3)).any(axis=1)
+            c, m, n = present.T
+            want = np.stack([c & m, m | n, c & ~n], axis=1).astype(np.float32)
+            np.testing.assert_array_equal(z[f"{split}_tasks"], want)
+            np.testing.assert_array_equal(z[f"{split}_y"], want.any(axis=1))
+            assert 0 < z[f"{split}_y"].mean() < 1 and (z[f"{split}_planted"] >= 0).any()
+        np.testing.assert_array_equal(load_task_labels(out, "test"), z["test_tasks"])
+    cfg["data"]["synthetic"]["logic"] = [{"name": "bad", "all": ["GATA1"]}]
+    (tmp_path / "config.yaml").write_text(json.dumps(cfg))
+    assert main(["prepare", "--config", str(tmp_path / "config.yaml"), "--tf", "LOGIC", "--out",
+                 str(tmp_path / "bad.npz")]) == 2
+    assert not (tmp_path / "bad.npz").exists()

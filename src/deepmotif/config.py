@@ -26,8 +26,10 @@ DEFAULTS: dict = {
     "architectures": list(ARCHITECTURES),
     "jaspar": {"release": "JASPAR2024", "tax_group": "vertebrates"},
     "data": {"seq_len": 101, "valid_fraction": 0.1, "test_fraction": 0.2, "max_train": None, "seed": 1,
-             # min_motifs / max_motifs: instances per positive of the synthetic_multi source
-             "synthetic": {"n_train": 2000, "n_test": 500, "motif_rate": 1.0, "min_motifs": 1, "max_motifs": 3},
+             # min_motifs / max_motifs: instances per positive of the synthetic_multi source (per sequence of
+             # synthetic_logic); logic: the tasks of synthetic_logic, e.g. {name: A_and_B, all: [A, B]}
+             "synthetic": {"n_train": 2000, "n_test": 500, "motif_rate": 1.0, "min_motifs": 1, "max_motifs": 3,
+                           "logic": []},
              # encode source only (ENCODE_DATA_KEYS): summit windows, their filters, split and negatives
              "windows": {"top_n": None, "max_n_fraction": 0.0, "rank_by": "signalValue", "blacklist": None,
                          "blacklist_checksum": None},
@@ -104,6 +106,10 @@ DEFAULTS: dict = {
 SHEET_COLUMNS = ("name", "source", "train", "test", "jaspar_id", "jaspar_name", "jaspar_collection", "cell_line",
                  "peaks", "peaks_checksum")
 FILE_SOURCES = ("deepbind", "deepmotif_fasta", "zeng", "fasta")
+#: sources that plant JASPAR motifs at recorded positions (the truth is known base by base)
+PLANTED_SOURCES = ("synthetic", "synthetic_multi", "synthetic_logic")
+#: of them, those whose sheet row lists several motifs
+MULTI_MOTIF_SOURCES = ("synthetic_multi", "synthetic_logic")
 # Sheet columns and `data` keys only the encode source reads (left out of the other sources' rule params, so
 # adding them did not rerun existing datasets).
 ENCODE_COLUMNS = ("peaks", "peaks_checksum")
@@ -207,14 +213,14 @@ def check_sheet(sheet: pd.DataFrame, path: str | Path, release: str | None = Non
                     raise InputError(f"file {row[col]!r} not found", path=path, line=line, field=col)
         if row["source"] == "encode":
             _check_encode_row(row, path, line)
-        if row["source"] in ("synthetic", "synthetic_multi") and not (row["jaspar_id"] or row["jaspar_name"]):
-            what = " (a comma-separated list)" if row["source"] == "synthetic_multi" else ""
+        if row["source"] in PLANTED_SOURCES and not (row["jaspar_id"] or row["jaspar_name"]):
+            what = " (a comma-separated list)" if row["source"] in MULTI_MOTIF_SOURCES else ""
             raise InputError(f"{row['source']} source needs a JASPAR motif to plant{what}", path=path, line=line,
                              field="jaspar_id")
         for col in ("jaspar_id", "jaspar_name"):
-            if "," in row[col] and row["source"] != "synthetic_multi":
-                raise InputError(f"a list of motifs ({row[col]!r}) is only for source synthetic_multi", path=path,
-                                 line=line, field=col)
+            if "," in row[col] and row["source"] not in MULTI_MOTIF_SOURCES:
+                raise InputError(f"a list of motifs ({row[col]!r}) is only for sources "
+                                 f"{' and '.join(MULTI_MOTIF_SOURCES)}", path=path, line=line, field=col)
         if release and (row["jaspar_id"] or row["jaspar_name"]):
             from deepmotif.jaspar import row_motifs
 

@@ -154,7 +154,7 @@ def row_collection(row: dict) -> str:
 
 def row_known_motifs(release: str, row: dict) -> list[tuple[Motif, frozenset]]:
     """The known JASPAR motif(s) of a sheet row with their TF families, in the row's collection
-    (:func:`row_collection`): the list of a ``synthetic_multi`` row (:func:`find_motifs`), else the one motif
+    (:func:`row_collection`): the list of a ``synthetic_multi`` / ``synthetic_logic`` row (:func:`find_motifs`), else the one motif
     of ``jaspar_id`` / ``jaspar_name`` (:func:`find_motif`). ``[]`` means *no known motif*: a real-data row
     with neither column set, or whose TF name has no matrix in the collection (warned: its tables then say
     "no known motif" instead of scoring against a wrong matrix). A motif outside CORE is warned about too
@@ -168,10 +168,12 @@ def row_known_motifs(release: str, row: dict) -> list[tuple[Motif, frozenset]]:
     """
     ids, names = row.get("jaspar_id") or None, row.get("jaspar_name") or None
     collection = row_collection(row)
-    synthetic = row.get("source") in ("synthetic", "synthetic_multi")
+    from deepmotif.config import MULTI_MOTIF_SOURCES, PLANTED_SOURCES
+
+    synthetic = row.get("source") in PLANTED_SOURCES
     if not (ids or names) and not synthetic:
         return []
-    if row.get("source") == "synthetic_multi":
+    if row.get("source") in MULTI_MOTIF_SOURCES:
         found = find_motifs(release, ids, names, collection)
     else:
         try:

@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from deepmotif.config import read_sheet
+from deepmotif.config import MULTI_MOTIF_SOURCES, read_sheet
 from deepmotif.errors import InputError
 from deepmotif.io_utils import open_npz
 from deepmotif.jaspar import families, row_known_motifs
@@ -491,7 +491,7 @@ def match_motifs(motif_files: list[str | Path], jaspar_file: str | Path, cfg: di
             raise InputError(f"motif TF {tf!r} is not in the TF sheet", path=cfg["tfs"])
         row = {"name": tf, **sheet.loc[tf].to_dict()}
         known = row_known_motifs(release, row)  # [] = no known motif: no own matrix, no family verdicts
-        own[tf] = known if row["source"] == "synthetic_multi" or not known else known[0]
+        own[tf] = known if row["source"] in MULTI_MOTIF_SOURCES or not known else known[0]
         # a matrix from outside CORE (warned) is no Tomtom target yet: add it, so it can be found
         targets += [m for m, _ in known if m.id not in {t.id for t in targets}]
     s = match_settings(cfg)

@@ -14,6 +14,7 @@ from deepmotif.config import (
     DEFAULTS,
     DESCRIPTIVE_COLUMNS,
     OPTIONAL_COLUMNS,
+    PLANTED_SOURCES,
     ENCODE_DATA_KEYS,
     architecture_base,
     check_architectures,

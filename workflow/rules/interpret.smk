@@ -31,14 +31,14 @@ rule interpret:
 # Ground-truth benchmark (config groundtruth.enabled) of the TFs whose planted motifs are known base by base
 # (synthetic sources): per TF one job reusing the stored maps, filters and motif matches, then the tables.
 TRUTH_TFS = (
-    list(SHEET.loc[SHEET["source"].isin(["synthetic", "synthetic_multi"]), "name"])
+    list(SHEET.loc[SHEET["source"].isin(PLANTED_SOURCES), "name"])
     if config["groundtruth"]["enabled"]
     else []
 )
 if config["groundtruth"]["enabled"] and not TRUTH_TFS:
     raise ValueError(
-        f"{config['tfs']}: groundtruth.enabled needs a TF with planted motifs (source synthetic or "
-        "synthetic_multi)"
+        f"{config['tfs']}: groundtruth.enabled needs a TF with planted motifs (source "
+        f"{', '.join(PLANTED_SOURCES)})"
     )
 GROUNDTRUTH_TABLES = (
     expand(

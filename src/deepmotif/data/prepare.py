@@ -18,12 +18,12 @@ from deepmotif.data.onehot import codes_to_one_hot, to_codes
 from deepmotif.data.readers import Records, read_deepbind, read_fasta, read_zeng
 from deepmotif.data.shuffle import shuffle_codes
 from deepmotif.data.split import group_split, shuffle_groups
-from deepmotif.data.synthetic import markov_background, plant_motifs, plant_multi, planted_mask
+from deepmotif.data.synthetic import logic_labels, markov_background, plant_motifs, plant_multi, planted_mask
 from deepmotif.errors import InputError
 from deepmotif.io_utils import atomic_path, open_npz
 from deepmotif.progress import step
 
-SOURCES = ("synthetic", "synthetic_multi", "deepbind", "deepmotif_fasta", "zeng", "fasta", "encode")
+SOURCES = ("synthetic", "synthetic_multi", "synthetic_logic", "deepbind", "deepmotif_fasta", "zeng", "fasta", "encode")
 ENCODE_SPLITS = ("deepbind", "chromosome")
 NEGATIVES = ("shuffle", "background")
 SPLITS = ("train", "valid", "test")
@@ -71,7 +71,16 @@ def data_settings(data_cfg: dict | None) -> dict:
     return merge(DEFAULTS["data"], data_cfg or {})
 
 
-def prepare(row: dict, data_cfg: dict, pwm: np.ndarray | list | None = None) -> dict[str, np.ndarray]:
+def _motif_counts(syn: dict, n_motifs: int) -> tuple[int, int]:
+    lo, hi = int(syn["min_motifs"]), int(syn["max_motifs"])
+    if not 1 <= lo <= hi <= n_motifs:
+        raise InputError(f"need 1 <= min_motifs <= max_motifs <= {n_motifs} (the row's motifs), got {lo} and "
+                         f"{hi}", field="data.synthetic.max_motifs")
+    return lo, hi
+
+
+def prepare(row: dict, data_cfg: dict, pwm: np.ndarray | list | None = None,
+            motif_names: list[str] | None = None) -> dict[str, np.ndarray]:
     """Build the train/valid/test arrays for one TF.
 
     Parameters
@@ -82,7 +91,10 @@ def prepare(row: dict, data_cfg: dict, pwm: np.ndarray | list | None = None) -> 
         The ``data`` section of the config (``seq_len``, ``valid_fraction``, ``test_fraction``,
         ``max_train``, ``seed``, ``synthetic``); keys it leaves out take the defaults (:func:`data_settings`).
     pwm : numpy.ndarray or list of numpy.ndarray, optional
-        (4, w) motif to plant, required for ``synthetic``; the list of motifs for ``synthetic_multi``.
+        (4, w) motif to plant, required for ``synthetic``; the list of motifs for ``synthetic_multi`` and
+        ``synthetic_logic``.
+    motif_names : list of str, optional
+        ``synthetic_logic``: the names of the motifs of ``pwm``, which its tasks (``synthetic.logic``) name.
 
     Returns
     -------
@@ -93,6 +105,10 @@ def prepare(row: dict, data_cfg: dict, pwm: np.ndarray | list | None = None) -> 
         the position in the row's motif list for ``synthetic_multi``), -1 for background and for every base
         of a negative (a dinucleotide shuffle of its positive); for ``synthetic_multi`` also
         ``{split}_sites_motif`` / ``_sites_start`` / ``_sites_strand`` (n, max_motifs), -1/-1/0 padded.
+        ``synthetic_logic`` plants as ``synthetic_multi`` (a share ``motif_rate`` of the sequences gets
+        ``min_motifs``-``max_motifs`` motifs) but adds no shuffles: ``{split}_tasks`` (n, T) holds the labels
+        of the tasks of ``synthetic.logic`` (:func:`deepmotif.data.synthetic.logic_labels`), and y is 1 where
+        any task is; a sequence carrying motifs that satisfy no task is a negative.
     """
     data_cfg = data_settings(data_cfg)
     source, seed, length = row["source"], int(data_cfg["seed"]), int(data_cfg["seq_len"])
@@ -114,15 +130,30 @@ def prepare(row: dict, data_cfg: dict, pwm: np.ndarray | list | None = None) -> 
             out[f"{split}_motif_strand"] = np.repeat(strand, 2) * np.tile([1, 0], n).astype(np.int8)
             out[f"{split}_planted"] = planted_mask(out[f"{split}_motif_start"], pwm.shape[1], length)
         train_path = test_path = None
+    elif source == "synthetic_logic":
+        syn = data_cfg["synthetic"]
+        if not syn["logic"]:
+            raise InputError("source synthetic_logic needs its tasks in data.synthetic.logic",
+                             field="data.synthetic.logic")
+        lo, hi = _motif_counts(syn, len(pwm))
+        for i, (split, n) in enumerate((("train", int(syn["n_train"])), ("test", int(syn["n_test"])))):
+            bg = markov_background(n, length, random_state=[seed, i])
+            codes, mask, sites = plant_multi(bg, pwm, lo, hi, float(syn["motif_rate"]), random_state=[seed, i, 1])
+            present = (sites["motif"][:, :, None] == np.arange(len(pwm))).any(axis=1)
+            try:
+                tasks = logic_labels(present, syn["logic"], list(motif_names or []))
+            except ValueError as err:
+                raise InputError(str(err), field="data.synthetic.logic") from None
+            out[f"{split}_codes"], out[f"{split}_y"] = codes, tasks.any(axis=1).astype(np.float32)
+            out[f"{split}_tasks"], out[f"{split}_planted"] = tasks, mask
+            out.update({f"{split}_sites_{key}": value for key, value in sites.items()})
+        train_path = test_path = None
     elif source == "synthetic_multi":
         # Negatives are dinucleotide shuffles of the positives (as for `synthetic`): same base and dinucleotide
         # composition, so only the planted motifs (not GC-rich motifs' composition) tell the classes apart.
         syn = data_cfg["synthetic"]
         rate = float(syn["motif_rate"])
-        lo, hi = int(syn["min_motifs"]), int(syn["max_motifs"])
-        if not 1 <= lo <= hi <= len(pwm):
-            raise InputError(f"need 1 <= min_motifs <= max_motifs <= {len(pwm)} (the row's motifs), got {lo} and "
-                             f"{hi}", field="data.synthetic.max_motifs")
+        lo, hi = _motif_counts(syn, len(pwm))
         for i, (split, n) in enumerate((("train", int(syn["n_train"])), ("test", int(syn["n_test"])))):
             bg = markov_background(n, length, random_state=[seed, i])
             pos, mask, sites = plant_multi(bg, pwm, lo, hi, rate, random_state=[seed, i, 1])
@@ -336,6 +367,7 @@ def write_prepared(tf: str, row: dict, cfg: dict, out: str | Path, qc: str | Pat
     str
         One line describing what was written.
     """
+    from deepmotif.config import MULTI_MOTIF_SOURCES, PLANTED_SOURCES
     from deepmotif.io_utils import write_json
 
     if row["source"] == "encode":
@@ -353,13 +385,17 @@ def write_prepared(tf: str, row: dict, cfg: dict, out: str | Path, qc: str | Pat
                    f"→ {out}")
     else:
         pwm, meta = None, {}
-        if row["source"] in ("synthetic", "synthetic_multi"):
+        names = None
+        if row["source"] in PLANTED_SOURCES:
             from deepmotif.jaspar import row_motifs
 
             motifs = row_motifs(cfg["jaspar"]["release"], row)
-            pwm = [m.pwm for m in motifs] if row["source"] == "synthetic_multi" else motifs[0].pwm
-            meta = {"planted_ids": [m.id for m in motifs], "planted_names": [m.name for m in motifs]}
-        arrays = prepare(row, cfg["data"], pwm)
+            pwm = [m.pwm for m in motifs] if row["source"] in MULTI_MOTIF_SOURCES else motifs[0].pwm
+            names = [m.name for m in motifs]
+            meta = {"planted_ids": [m.id for m in motifs], "planted_names": names}
+            if row["source"] == "synthetic_logic":
+                meta["task_names"] = [str(t["name"]) for t in data_settings(cfg["data"])["synthetic"]["logic"]]
+        arrays = prepare(row, cfg["data"], pwm, motif_names=names)
         save_dataset(out, arrays, tf=tf, source=row["source"], **meta)
         report = {"tf": tf, "source": row["source"],
                   "sequences": {s: len(arrays[s + "_y"]) for s in SPLITS}}
@@ -378,12 +414,15 @@ def load_split(path: str | Path, split: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def load_task_labels(path: str | Path, split: str) -> np.ndarray:
-    """(N, K) float32 labels of a multi-task model (``models.<arch>.tasks: planted``): 1 where sequence i
-    carries planted motif k (K planted motifs of ``synthetic_multi``; K = 1, the label, for ``synthetic``).
-    Raises :class:`InputError` for data without planted motifs."""
+    """(N, K) float32 labels of a multi-task model (``models.<arch>.tasks: planted``): the K logic tasks of
+    ``synthetic_logic``; else 1 where sequence i carries planted motif k (K planted motifs of
+    ``synthetic_multi``; K = 1, the label, for ``synthetic``). Raises :class:`InputError` for data without
+    planted motifs."""
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     with open_npz(path) as data:
+        if f"{split}_tasks" in data.files:  # synthetic_logic: its logic tasks
+            return data[f"{split}_tasks"].astype(np.float32)
         if f"{split}_sites_motif" in data.files:
             motif = data[f"{split}_sites_motif"]
             return (motif[:, :, None] == np.arange(len(data["meta_planted_names"]))).any(axis=1).astype(np.float32)

@@ -187,3 +187,43 @@ def plant_multi(codes: np.ndarray, pwms: list[np.ndarray], min_motifs: int = 1, 
             sites["motif"][r, j], sites["start"][r, j], sites["strand"][r, j] = m, s, strand
     mask = planted_mask(sites["start"], widths, length, np.where(sites["motif"] >= 0, sites["motif"], 0))
     return codes, mask, sites
+
+
+def logic_labels(present: np.ndarray, tasks: list[dict], names: list[str]) -> np.ndarray:
+    """Labels of motif-logic tasks (DeepResolve's synthetic experiments) from which motifs each sequence
+    carries.
+
+    Parameters
+    ----------
+    present : numpy.ndarray
+        (n, M) bool: sequence i carries motif m.
+    tasks : list of dict
+        Each ``{"name": str, "all": [...], "any": [...], "none": [...]}`` (motif names; lists left out are
+        empty): true where every motif of ``all``, at least one of ``any`` (when it lists any) and none of
+        ``none`` is present. ``all`` or ``any`` must name a motif.
+    names : list of str
+        The M motifs' names, matched case-insensitively.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n, T) float32 0/1.
+    """
+    index = {n.upper(): k for k, n in enumerate(names)}
+    present = np.asarray(present, dtype=bool)
+    out = np.zeros((len(present), len(tasks)), dtype=np.float32)
+    for t, task in enumerate(tasks):
+        cols = {}
+        for key in ("all", "any", "none"):
+            unknown = [m for m in task.get(key) or [] if str(m).upper() not in index]
+            if unknown:
+                raise ValueError(f"task {task.get('name')!r}: {key} names {', '.join(map(repr, unknown))}, not among "
+                                 f"the planted motifs ({', '.join(names)})")
+            cols[key] = [index[str(m).upper()] for m in task.get(key) or []]
+        if not (cols["all"] or cols["any"]):
+            raise ValueError(f"task {task.get('name')!r} needs a motif in `all` or `any`")
+        label = present[:, cols["all"]].all(axis=1) & ~present[:, cols["none"]].any(axis=1)
+        if cols["any"]:
+            label &= present[:, cols["any"]].any(axis=1)
+        out[:, t] = label
+    return out

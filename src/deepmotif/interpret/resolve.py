@@ -295,7 +295,8 @@ def _task_labels(data_file, tasks: int, tf: str) -> tuple[list[str], np.ndarray]
     if tasks == 1:
         return [tf], np.ones((1, 1))
     with open_npz(data_file) as z:
-        names = [str(n) for n in z["meta_planted_names"]] if "meta_planted_names" in z.files else []
+        key = next((k for k in ("meta_task_names", "meta_planted_names") if k in z.files), None)
+        names = [str(n) for n in z[key]] if key else []
     if len(names) != tasks:
         names = [f"task{k}" for k in range(tasks)]
     Y = load_task_labels(data_file, "train")
