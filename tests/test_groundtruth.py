@@ -149,7 +149,8 @@ def test_bad_input_names_file_line_and_field(tmp_path, koo12):
     with pytest.raises(InputError, match=r"tfs.tsv, line 3, field 'jaspar_name'.*'NOTAMOTIF'"):
         check_sheet(read_sheet(sheet), sheet, RELEASE)
     sheet.write_text("name\tsource\ttrain\ttest\tjaspar_id\tjaspar_name\nX\tsynthetic\t\t\t\tSP1,YY1\n")
-    with pytest.raises(InputError, match=r"line 2, field 'jaspar_name'.*only for source synthetic_multi"):
+    with pytest.raises(InputError,
+                       match=r"line 2, field 'jaspar_name'.*only for sources synthetic_multi and synthetic_logic"):
         check_sheet(read_sheet(sheet), sheet, RELEASE)
     # a mask that does not fit its sequences
     arrays = prepare({"name": "K", "source": "synthetic_multi"},

@@ -121,7 +121,8 @@ def test_resolve_command_writes_both_tables(tmp_path, capsys):
     fiv, sim = tmp_path / "fiv.tsv", tmp_path / "sim.tsv"
     assert main(["resolve", *c, "--tf", "K3", "--arch", "cnn", "--data", str(tmp_path / "data.npz"),
                  "--model", str(tmp_path / "best.pt"), "--motif-table", str(tmp_path / "motifs.tsv"),
-                 "--fiv", str(fiv), "--similarity", str(sim)]) == 0
+                 "--fiv", str(fiv), "--similarity", str(sim), "--png", str(tmp_path / "dr.png")]) == 0
+    assert (tmp_path / "dr.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     f = pd.read_csv(fiv, sep="\t")
     assert list(f["task"].unique()) == ["CEBPB", "MAFK", "NFYB"] and len(f) == 3 * 4
     assert sorted(f.groupby("task")["rank"].apply(sorted).iloc[0]) == [1, 2, 3, 4]

@@ -341,6 +341,7 @@ def cmd_groundtruth(a) -> None:
              help="the TF's motifs.tsv (match --motif-table): each channel's filter motif and its JASPAR match"),
          opt("--fiv", required=True, help="output: one row per task × channel (deepresolve_fiv.tsv)"),
          opt("--similarity", required=True, help="output: one row per pair of tasks (deepresolve_similarity.tsv)"),
+         opt("--png", default=None, help="output: heat maps of channel importance and task similarity"),
          *DEVICE_OPTIONS,
          config=True)
 def cmd_resolve(a) -> None:
@@ -348,7 +349,7 @@ def cmd_resolve(a) -> None:
 
     cfg = _config(a)
     fiv, _ = write_resolve(a.tf, a.arch, a.model, a.data, cfg["deepresolve"], a.fiv, a.similarity,
-                           motif_table=a.motif_table, device=_device(a, cfg))
+                           motif_table=a.motif_table, device=_device(a, cfg), png=a.png)
     flagged = fiv.groupby("task")["non_additive"].sum()
     _log(f"{a.tf} {a.arch}: {len(flagged)} task(s), non-additive channels per task: "
          f"{', '.join(f'{t} {int(n)}' for t, n in flagged.items())} → {a.fiv}")

@@ -128,6 +128,12 @@ rule resolve:
     output:
         fiv="results/{tf}/{arch}/deepresolve_fiv.tsv",
         similarity="results/{tf}/{arch}/deepresolve_similarity.tsv",
+        png=report(
+            "results/{tf}/{arch}/deepresolve.png",
+            caption="../report/deepresolve.rst",
+            category="DeepResolve",
+            labels={"TF": "{tf}", "architecture": "{arch}"},
+        ),
     log:
         "logs/resolve/{tf}_{arch}.log",
     wildcard_constraints:
@@ -142,7 +148,8 @@ rule resolve:
     shell:
         "deepmotif resolve --set {params.settings:q} --tf {wildcards.tf:q} --arch {wildcards.arch}"
         " --data {input.data} --model {input.model} --motif-table {input.motifs}"
-        " --fiv {output.fiv} --similarity {output.similarity} --threads {threads} 2> {log}"
+        " --fiv {output.fiv} --similarity {output.similarity} --png {output.png} --threads {threads}"
+        " 2> {log}"
 
 
 rule deepresolve_table:

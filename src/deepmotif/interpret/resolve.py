@@ -306,12 +306,13 @@ def _task_labels(data_file, tasks: int, tf: str) -> tuple[list[str], np.ndarray]
 
 
 def write_resolve(tf: str, arch: str, model_file, data_file, settings: dict | None, fiv_out, similarity_out,
-                  motif_table=None, device: str | torch.device = "cpu"):
+                  motif_table=None, device: str | torch.device = "cpu", png=None):
     """The DeepResolve stage of one TF × architecture (``deepmotif resolve``): :func:`resolve` of the model for
     the data's sequence length, written as one row per task × channel (``fiv_out``, :data:`FIV_COLUMNS`: OFIV,
     inconsistency, non-additive flag, the channel's filter motif and its best JASPAR match from
     ``motif_table``) and one row per pair of tasks (``similarity_out``, :data:`SIMILARITY_COLUMNS`: OFIV
-    correlation, training-label correlation, clustered order). Returns the two tables."""
+    correlation, training-label correlation, clustered order) and, with ``png``, :func:`resolve_figure`.
+    Returns the two tables."""
     import pandas as pd
 
     from deepmotif.data.prepare import load_split
@@ -342,4 +343,58 @@ def write_resolve(tf: str, arch: str, model_file, data_file, settings: dict | No
                          columns=SIMILARITY_COLUMNS)
     write_tsv(fiv_out, fiv)
     write_tsv(similarity_out, pairs)
+    if png:
+        from deepmotif.io_utils import atomic_path
+        from deepmotif.report import _plt
+
+        fig = resolve_figure(fiv, pairs)
+        with atomic_path(png) as tmp:
+            fig.savefig(tmp, format="png", dpi=120)
+        _plt().close(fig)
     return fiv, pairs
+
+
+def resolve_figure(fiv, pairs, top: int = 5):
+    """DeepResolve's two heat maps of one model: task × channel OFIV (the union of each task's ``top``
+    channels by OFIV, labelled with their filters' JASPAR matches; a dot marks a non-additive channel), and
+    task × task OFIV correlation above the diagonal beside label correlation below it, in clustering order.
+
+    Parameters
+    ----------
+    fiv, pairs : pandas.DataFrame
+        The two tables of :func:`write_resolve`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from deepmotif.report import _plt
+
+    plt = _plt()
+    tasks = list(pairs.sort_values("order_a").drop_duplicates("task_a")["task_a"])
+    channels = sorted(set(fiv[fiv["rank"] <= top]["channel"]))
+    grid = fiv.pivot(index="task", columns="channel", values="ofiv").reindex(index=tasks, columns=channels)
+    flags = fiv.pivot(index="task", columns="channel", values="non_additive").reindex(index=tasks, columns=channels)
+    names = fiv.drop_duplicates("channel").set_index("channel")["match_name"]
+    n = len(tasks)
+    sim = pairs.pivot(index="task_a", columns="task_b", values="ofiv_correlation").reindex(index=tasks, columns=tasks)
+    lab = pairs.pivot(index="task_a", columns="task_b", values="label_correlation").reindex(index=tasks, columns=tasks)
+    both = np.where(np.triu(np.ones((n, n), dtype=bool), 1), sim.to_numpy(), lab.to_numpy())
+    fig, (a, b) = plt.subplots(1, 2, figsize=(4 + 0.35 * len(channels) + 0.4 * n, 1.5 + 0.35 * n),
+                               gridspec_kw={"width_ratios": [max(len(channels), 1), max(n, 1)]})
+    limit = float(np.nanmax(np.abs(grid.to_numpy()))) or 1.0
+    im = a.imshow(grid.to_numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
+    rows, cols = np.nonzero(flags.fillna(False).to_numpy().astype(bool))
+    a.scatter(cols, rows, s=12, c="black", marker="o")
+    a.set_yticks(range(n), tasks, fontsize=7)
+    a.set_xticks(range(len(channels)), [f"{c} {names.get(c) if isinstance(names.get(c), str) else ''}".strip()
+                                        for c in channels], rotation=90, fontsize=6)
+    a.set_title("OFIV (dot: non-additive)", fontsize=8)
+    fig.colorbar(im, ax=a, shrink=0.8)
+    im2 = b.imshow(both, cmap="RdBu_r", vmin=-1, vmax=1)
+    b.set_xticks(range(n), tasks, rotation=90, fontsize=7)
+    b.set_yticks(range(n), tasks, fontsize=7)
+    b.set_title("OFIV correlation (upper) / label correlation (lower)", fontsize=8)
+    fig.colorbar(im2, ax=b, shrink=0.8)
+    fig.tight_layout()
+    return fig
