@@ -4,8 +4,8 @@ the default architectures and methods, each method's discovered motifs with thei
 best hit among 60 random JASPAR-like matrices, one dashboard PNG per TF of a real dashboard's pixel size, the
 model-comparison table and figure.
 
-Printed: the number of TFs, files and pages, the total size of the folder, the size of the index and of the
-largest page, the build time, and the size that the former single self-contained page (every image inlined
+Printed: the number of TFs, files and pages, the total size of the folder (and how much of it is dashboards,
+hard links to the inputs), the size of the index and of the largest page, the build time (wall and CPU), and the size that the former single self-contained page (every image inlined
 as base64) would have had, as a ratio to the index.
 
 Run from the repository root::
@@ -137,9 +137,9 @@ def main() -> None:
         inputs = synthetic_inputs(root / "in", args.tfs)
         made = time.perf_counter() - t0
         out = root / "report"
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         write_report(out, **inputs)
-        build = time.perf_counter() - t0
+        build, cpu = time.perf_counter() - t0, time.process_time() - c0
         files = [p for p in out.rglob("*") if p.is_file()]
         pages = [p for p in files if p.suffix == ".html"]
         images = [p for p in files if p.suffix == ".png"]
@@ -151,10 +151,13 @@ def main() -> None:
         mb = 2**20
         print(f"synthetic inputs: {made:.1f} s")
         print(f"TFs {args.tfs}; files {len(files)} ({len(pages)} pages, {len(images)} PNG)")
-        print(f"total size        {sum(size.values()) / mb:8.1f} MB")
+        linked = sum(size[p] for p in files if p.stat().st_nlink > 1)
+        print(f"total size        {sum(size.values()) / mb:8.1f} MB, of which {linked / mb:.1f} MB dashboards "
+              "(hard links to the inputs: no extra disk)")
         print(f"index.html        {size[out / 'index.html'] / 1024:8.1f} KB")
         print(f"largest page      {size[largest] / 1024:8.1f} KB ({largest.relative_to(out)})")
-        print(f"build time        {build:8.1f} s ({build / args.tfs:.2f} s per TF)")
+        print(f"build time        {build:8.1f} s wall, {cpu:.1f} s CPU ({cpu / args.tfs:.2f} s CPU per TF; the wall "
+              "time counts what other processes take of the cores)")
         print(f"one page, inlined {shown / mb:8.1f} MB (former design) = {shown / size[out / 'index.html']:.0f} x the index")
         if args.keep:
             shutil.copytree(out, args.keep, dirs_exist_ok=True)

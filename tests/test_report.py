@@ -50,3 +50,30 @@ def test_report_folder_is_replaced_whole_or_not_at_all(tmp_path):
         (tmp / "index.html").write_text("second")
     assert (out / "index.html").read_text() == "second" and not (out / "tf").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["report"]  # no temporaries left
+
+
+def test_ground_truth_tables_get_a_page_linked_from_the_index(tmp_path):
+    """A report without motifs or dashboards (nothing to draw): the index links the ground-truth page, which
+    shows the attribution AUROC pivot and the recovery counts, and the TF's page."""
+    from deepmotif.config import DEFAULTS
+    from deepmotif.report import write_report
+
+    t = {name: tmp_path / f"{name}.tsv" for name in ("auroc", "matches", "motifs", "groundtruth_attribution",
+                                                     "groundtruth_recovery")}
+    pd.DataFrame({"tf": ["KOO"], "architecture": ["cnn"], "test_auroc": [0.9]}).to_csv(t["auroc"], sep="\t", index=False)
+    pd.DataFrame({"tf": ["KOO"], "architecture": ["cnn"], "method": ["saliency"], "own_id": [""],
+                  "recovered": [False], "family_recovered": [False]}).to_csv(t["matches"], sep="\t", index=False)
+    pd.DataFrame({"tf": ["KOO"], "motif_id": ["KOO.cnn.saliency.m0"], "status": ["no motif"]}).to_csv(
+        t["motifs"], sep="\t", index=False)
+    pd.DataFrame({"tf": ["KOO"] * 2, "architecture": ["cnn"] * 2, "method": ["saliency", "ism"],
+                  "auroc": [0.81, 0.92]}).to_csv(t["groundtruth_attribution"], sep="\t", index=False)
+    pd.DataFrame({"tf": ["KOO"], "architecture": ["cnn"], "method": ["saliency"], "n_found": [2],
+                  "n_planted": [3]}).to_csv(t["groundtruth_recovery"], sep="\t", index=False)
+    out = tmp_path / "report"
+    write_report(out, DEFAULTS, t["auroc"], t["matches"], t["motifs"], [],
+                 groundtruth_files=[t["groundtruth_attribution"], t["groundtruth_recovery"]])
+    index = (out / "index.html").read_text()
+    assert 'href="groundtruth.html"' in index and 'href="tf/KOO.html"' in index and "no JASPAR matrix" in index
+    page = (out / "groundtruth.html").read_text()
+    assert "<td>0.92</td>" in page and "2/3" in page and 'href="index.html"' in page
+    assert "KOO" in (out / "tf" / "KOO.html").read_text()

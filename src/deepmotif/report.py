@@ -506,7 +506,8 @@ def summary_table(auroc: pd.DataFrame, matches: pd.DataFrame, sheet: pd.DataFram
     test = auroc.pivot_table(index="tf", columns="architecture", values="test_auroc", aggfunc="first")
     for arch in [*archs, PWM]:
         out[f"auroc_{arch}"] = out["tf"].map(test[arch]) if arch in test else np.nan
-    has_matrix = matches["own_id"].fillna("").astype(str).ne("").groupby(matches["tf"]).any()
+    own_id = matches["own_id"]
+    has_matrix = (own_id.notna() & own_id.astype(str).str.strip().ne("")).groupby(matches["tf"]).any()
     verdicts = matches.assign(own=matches["recovered"].fillna(False).astype(bool),
                               family=matches["family_recovered"].fillna(False).astype(bool))
     counts = verdicts.groupby(["tf", "architecture"])[["own", "family"]].agg(["sum", "size"])
@@ -576,7 +577,7 @@ def _comparison_html(comparison_file, figure: str | None) -> str:
 def _groundtruth_html(files) -> str:
     """The ground-truth page (deepmotif.groundtruth): attribution AUROC pivoted to method × architecture,
     recovery counts per architecture × method, then the tables."""
-    parts = ["<h1>Ground-truth benchmark (planted motifs)</h1><p><a href='index.html'>← all TFs</a></p>"
+    parts = ['<h1>Ground-truth benchmark (planted motifs)</h1><p><a href="index.html">← all TFs</a></p>'
              "<p>Attribution AUROC: per-sequence AUROC of each "
              "method's per-base score for the planted bases, mean over the explained positive test sequences "
              "(Koo &amp; Ploenzke 2021). Filters: share of first-layer filters whose best JASPAR hit (E &lt; "
@@ -641,7 +642,7 @@ def _tf_page(tf: str, info: dict, auroc: pd.DataFrame, matches: pd.DataFrame, da
                      for k, v in info.items() if str(v) != "")
     dash = (_img(dashboard, f"dashboard of {tf}", "max-width:100%;border:1px solid #ddd") if dashboard
             else "<p>none</p>")
-    body = (f"<p><a href='../{INDEX}'>← all TFs</a></p><h1>{html.escape(tf)}</h1>"
+    body = (f'<p><a href="../{INDEX}">← all TFs</a></p><h1>{html.escape(tf)}</h1>'
             + (f"<table>{fields}</table>" if fields else "")
             + f"<h2 id='performance'>Performance</h2>{auroc.round(4).to_html(index=False, na_rep='')}"
             + f"<h2 id='matches'>Motif matches</h2><div style='overflow-x:auto'>{_table_html(matches)}</div>"
