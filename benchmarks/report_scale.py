@@ -5,8 +5,9 @@ best hit among 60 random JASPAR-like matrices, one dashboard PNG per TF of a rea
 model-comparison table and figure.
 
 Printed: the number of TFs, files and pages, the total size of the folder (and how much of it is dashboards,
-hard links to the inputs), the size of the index and of the largest page, the build time (wall and CPU), and the size that the former single self-contained page (every image inlined
-as base64) would have had, as a ratio to the index.
+hard links to the inputs), the size of the index and of the largest page, the build time (wall and CPU),
+and the size that the former single self-contained page (every image inlined as base64) would have had, as
+a ratio to the index.
 
 Run from the repository root::
 
@@ -158,7 +159,8 @@ def main() -> None:
         print(f"largest page      {size[largest] / 1024:8.1f} KB ({largest.relative_to(out)})")
         print(f"build time        {build:8.1f} s wall, {cpu:.1f} s CPU ({cpu / args.tfs:.2f} s CPU per TF; the wall "
               "time counts what other processes take of the cores)")
-        print(f"one page, inlined {shown / mb:8.1f} MB (former design) = {shown / size[out / 'index.html']:.0f} x the index")
+        ratio = shown / size[out / "index.html"]
+        print(f"one page, inlined {shown / mb:8.1f} MB (former design) = {ratio:.0f} x the index")
         if args.keep:
             shutil.copytree(out, args.keep, dirs_exist_ok=True)
 

@@ -60,7 +60,8 @@ def test_ground_truth_tables_get_a_page_linked_from_the_index(tmp_path):
 
     t = {name: tmp_path / f"{name}.tsv" for name in ("auroc", "matches", "motifs", "groundtruth_attribution",
                                                      "groundtruth_recovery")}
-    pd.DataFrame({"tf": ["KOO"], "architecture": ["cnn"], "test_auroc": [0.9]}).to_csv(t["auroc"], sep="\t", index=False)
+    pd.DataFrame({"tf": ["KOO"], "architecture": ["cnn"], "test_auroc": [0.9]}).to_csv(t["auroc"], sep="\t",
+                                                                                      index=False)
     pd.DataFrame({"tf": ["KOO"], "architecture": ["cnn"], "method": ["saliency"], "own_id": [""],
                   "recovered": [False], "family_recovered": [False]}).to_csv(t["matches"], sep="\t", index=False)
     pd.DataFrame({"tf": ["KOO"], "motif_id": ["KOO.cnn.saliency.m0"], "status": ["no motif"]}).to_csv(

@@ -432,6 +432,12 @@ def _page(title: str, body: str, script: str = "") -> str:
             f"</head><body>\n{body}\n{script}{IMAGE_CHECK}\n</body></html>\n")
 
 
+def _write(path: Path, page: str) -> None:
+    """A page of the report folder, UTF-8 as its ``<meta charset>`` says, whatever the locale."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+
+
 def _table_html(table: pd.DataFrame) -> str:
     """A table as HTML: floats to 3 significant digits, counts without decimals, blanks for NaN."""
     shown = table.copy()
@@ -542,7 +548,8 @@ def _summary_html(summary: pd.DataFrame) -> str:
         cells = [f'<td><a href="{html.escape(quote(f"{TF_FOLDER}/{tf}.html"))}">{html.escape(tf)}</a></td>']
         cells += [f"<td>{html.escape(str(rec[c]))}</td>" for c in sheet_cols]
         cells += ["<td></td>" if pd.isna(rec[f"auroc_{a}"])
-                  else f'<td data-sort="{rec[f"auroc_{a}"]!r}">{rec[f"auroc_{a}"]:.4f}</td>' for a in [*archs, PWM]]
+                  else f'<td data-sort="{float(rec[f"auroc_{a}"])!r}">{rec[f"auroc_{a}"]:.4f}</td>'
+                  for a in [*archs, PWM]]
         for a in archs:
             n, own, fam = rec[f"{a}_methods"], rec[f"{a}_own"], rec[f"{a}_family"]
             if pd.isna(n):
@@ -703,12 +710,11 @@ def write_report(out: str | Path, cfg: dict, auroc_file: str | Path, matches_fil
             discovered = _discovered_html(tf, motif_table[motif_table["tf"] == tf], cwms, targets, images)
             page = _tf_page(tf, info.get(tf, {}), auroc[auroc["tf"] == tf], shown[shown["tf"] == tf],
                             f"{tf}/dashboard.png" if dash is not None else None, discovered)
-            (root / TF_FOLDER / f"{tf}.html").parent.mkdir(exist_ok=True)
-            (root / TF_FOLDER / f"{tf}.html").write_text(page)
+            _write(root / TF_FOLDER / f"{tf}.html", page)
         figure = images.copy("test_auroc.png", performance_figure) if performance_figure else None
         if groundtruth_files:
-            (root / GROUNDTRUTH_PAGE).write_text(_page("deepmotif report: ground truth",
-                                                       _groundtruth_html(groundtruth_files)))
+            _write(root / GROUNDTRUTH_PAGE,
+                   _page("deepmotif report: ground truth", _groundtruth_html(groundtruth_files)))
         versions = pd.DataFrame(list(software_versions().items()), columns=["software", "version"])
         methods = ", ".join(map(str, cfg.get("interpret", {}).get("methods", [])))
         no_matrix = int((~summary["jaspar_matrix"]).sum())
@@ -725,4 +731,4 @@ JASPAR match, and its rows of the performance and motif-match tables.{
 <div id="comparison">{_comparison_html(comparison_file, figure)}</div>
 <h2 id="parameters">Run parameters</h2><pre>{html.escape(json.dumps(cfg, indent=2, default=str))}</pre>
 <h2 id="software">Software</h2>{versions.to_html(index=False)}"""
-        (root / INDEX).write_text(_page("deepmotif report", body, SORT_FILTER))
+        _write(root / INDEX, _page("deepmotif report", body, SORT_FILTER))
