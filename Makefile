@@ -23,7 +23,7 @@ install: $(BIN)/deepmotif
 
 demo: install
 	$(BIN)/snakemake --profile profiles/default --cores $(CORES)
-	@echo "Tables: results/tables/auroc.tsv results/tables/motif_matches.tsv; report: results/report.html"
+	@echo "Tables: results/tables/auroc.tsv results/tables/motif_matches.tsv; report: results/report/index.html"
 
 test: install
 	@# headless Chromium for the report test (tests/test_workflow.py skips it where this cannot install it)

@@ -441,7 +441,7 @@ def test_workflow_on_slurm(slurm_cluster, tmp_path):
     auroc = (work / "results" / "tables" / "auroc.tsv").read_text()
     assert "GATA1" in auroc and "GATAF" in auroc, auroc
     assert (work / "results" / "tables" / "motif_matches.tsv").is_file()
-    assert (work / "results" / "report.html").stat().st_size > 0
+    assert (work / "results" / "report" / "index.html").stat().st_size > 0
     dry = _snakemake(work, "--dry-run")
     assert dry.returncode == 0 and "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout + dry.stderr
 

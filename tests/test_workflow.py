@@ -1,11 +1,11 @@
 """The real Snakemake workflow end to end on a small synthetic config: every stage runs, the CNN's saliency
 motif of each planted TF comes back from Tomtom, every configured method has its row in the motif table,
-each TF has its dashboard figure, the HTML report embeds them (and renders in a headless browser), a rerun has
-nothing to do, and the motif table can be regenerated without retraining."""
+each TF has its dashboard figure, the report folder shows them (its pages load in a headless browser, every
+link resolves, the summary table sorts and filters), a rerun has nothing to do, and the motif table can be
+regenerated without retraining."""
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
@@ -13,7 +13,9 @@ import shutil
 import struct
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
+from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
@@ -88,9 +90,11 @@ def test_tables_are_complete(run):
     alone = zinc & ~matches["family_recovered"].fillna(False).astype(bool)
     assert not alone.any(), matches.loc[alone, ["motif_id", "best_name", "q_value"]]
     assert not matches["best_name"].fillna("").str.startswith("CTCF").any()
-    page = (run / "results/report.html").read_text()
-    assert page.count("<img") >= 9 and "motif_id" in page
-    assert "Model comparison" in page and 'alt="test AUROC per architecture"' in page
+    index = (run / "results/report/index.html").read_text()
+    assert "Model comparison" in index and 'alt="test AUROC per architecture"' in index
+    for tf in TFS:
+        page = (run / f"results/report/tf/{tf}.html").read_text()
+        assert page.count("<img") >= 9 and "motif_id" in page
 
 
 @pytest.mark.slow
@@ -148,8 +152,9 @@ def test_motif_table_has_a_row_per_configured_method(run):
 
 
 @pytest.mark.slow
-def test_dashboard_figures_and_report_embed_them(run):
-    page = (run / "results/report.html").read_text()
+def test_dashboard_figures_and_report_show_them(run):
+    report = run / "results" / "report"
+    index = (report / "index.html").read_text()
     for tf in TFS:
         png = (run / f"results/{tf}/dashboard.png").read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
@@ -157,22 +162,35 @@ def test_dashboard_figures_and_report_embed_them(run):
         assert width >= 1000 and height >= 1000, (width, height)
         svg = (run / f"results/{tf}/dashboard.svg").read_text()
         assert "<svg" in svg[:1000] and svg.rstrip().endswith("</svg>")
-        embedded = re.search(rf'<img alt="dashboard of {tf}"[^>]* src="data:image/png;base64,([^"]+)"', page)
-        assert embedded and base64.b64decode(embedded.group(1)) == png
+        page = (report / "tf" / f"{tf}.html").read_text()
+        shown = re.search(rf'<img alt="dashboard of {tf}"[^>]* src="([^"]+)"', page)
+        assert shown and (report / "tf" / shown.group(1)).read_bytes() == png
+        assert f'href="tf/{tf}.html"' in index
     for software in ("python", "torch", "snakemake", "memelite", "pyjaspar", "numpy"):
-        assert f"<td>{software}</td>" in page
-    assert "src=\"http" not in page and "src='http" not in page  # self-contained
+        assert f"<td>{software}</td>" in index
+    assert "data:image" not in index  # images are files beside the pages
 
 
 @pytest.mark.slow
-def test_snakemake_report_includes_the_dashboards(run):
-    out = run / "results" / "snakemake_report.html"
+def test_snakemake_report_includes_the_dashboards_and_the_report_folder(run):
+    """Snakemake's own report, as a .zip (it refuses a folder output in a single .html): the dashboards, the
+    tables and every file of the report folder (``htmlindex``: index.html is the entry)."""
+    out = run / "results" / "snakemake_report.zip"
     snakemake(run, "--report", str(out))
-    text = out.read_text(errors="replace")
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+        text = z.read(next(n for n in names if n.endswith("/report.html"))).decode(errors="replace")
     for tf in TFS:
         assert f"results/{tf}/dashboard.png" in text and f"results/{tf}/dashboard.svg" in text
     assert "Deep Motif Dashboard of" in text
     assert "results/tables/model_comparison.tsv" in text and "results/figures/test_auroc.png" in text
+    # the folder's files lie under one data/raw/<hash>/ folder of the zip, index.html at its top
+    report = run / "results" / "report"
+    files = {p.relative_to(report).as_posix() for p in report.rglob("*")
+             if p.is_file() and p.name != ".snakemake_timestamp"}
+    folder = next(n[: -len("index.html")] for n in names if n.endswith("/index.html"))
+    inside = {n[len(folder):] for n in names if n.startswith(folder)}
+    assert "tf/GATA1.html" in files and files == inside, sorted(files ^ inside)[:5]
 
 
 def _chromium() -> str | None:
@@ -180,30 +198,73 @@ def _chromium() -> str | None:
                  if shutil.which(name)), None)
 
 
+#: appended to a copy of the index: sorts the summary table by a click on "CNN AUROC" (twice) and types a
+#: TF's name into the filter box, then writes the TF column after each step into the DOM
+SORT_HARNESS = """<script>
+window.addEventListener("load", function () {
+  var table = document.getElementById("summary"), heads = table.tHead.rows[0].cells, body = document.body;
+  function tfs() {
+    return Array.prototype.filter.call(table.tBodies[0].rows, function (r) { return !r.hidden; })
+      .map(function (r) { return r.cells[0].textContent; }).join(",");
+  }
+  var col = Array.prototype.find.call(heads, function (h) { return h.textContent === "CNN AUROC"; });
+  col.click();
+  body.setAttribute("data-up", tfs());
+  col.click();
+  body.setAttribute("data-down", tfs());
+  var box = document.getElementById("filter");
+  box.value = "MAF";
+  box.dispatchEvent(new Event("input"));
+  body.setAttribute("data-filtered", tfs() + ";" + document.getElementById("shown").textContent);
+});
+</script>"""
+
+
+def _dump_dom(browser: str, page: Path, profile: Path) -> str:
+    """The DOM of ``page`` after its load handlers ran, from headless Chromium."""
+    flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={profile}", "--virtual-time-budget=15000", "--dump-dom", page.as_uri()]
+    return subprocess.run(flags, capture_output=True, text=True, timeout=120).stdout
+
+
 @pytest.mark.slow
 def test_report_renders_in_a_headless_browser(run, tmp_path):
-    """Open results/report.html in headless Chromium: every <img> decodes (the page's own script writes the
-    count of images with naturalWidth > 0 into the DOM) and a screenshot is taken (kept beside the results)."""
+    """The report folder in headless Chromium: every page loads with every <img> decoded (each page's own
+    script writes the count of images with naturalWidth > 0 into the DOM), every link and image source is a
+    file of the folder, and a click on a header of the index's summary table sorts it (again: reversed)
+    while the filter box keeps the matching rows."""
     browser = _chromium()
     if browser is None:
         pytest.skip("chromium is not installed (`make test` installs it as root with apt: "
                     "apt-get install -y chromium)")
-    url = (run / "results" / "report.html").as_uri()
-    flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--hide-scrollbars"]
-    dom = subprocess.run([*flags, f"--user-data-dir={tmp_path / 'dom'}", "--virtual-time-budget=15000",
-                          "--dump-dom", url], capture_output=True, text=True, timeout=120)
-    loaded = re.search(r'data-images-loaded="(\d+)/(\d+)"', dom.stdout)
-    assert loaded, dom.stderr[-2000:]
-    ok, total = map(int, loaded.groups())
-    page = (run / "results" / "report.html").read_text()
-    assert total == page.count("<img") and total >= 12 and ok == total, (ok, total)
-    shot = run / "results" / "report_screenshot.png"
-    subprocess.run([*flags, f"--user-data-dir={tmp_path / 'shot'}", f"--screenshot={shot}",
-                    "--window-size=1400,3000", url], capture_output=True, text=True, timeout=120)
-    png = shot.read_bytes()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == (1400, 3000)
+    report = run / "results" / "report"
+    pages = sorted(report.rglob("*.html"))
+    assert {p.relative_to(report).as_posix() for p in pages} >= {"index.html", *(f"tf/{tf}.html" for tf in TFS)}
+    for page in pages:
+        text = page.read_text()
+        targets = re.findall(r'(?:href|src)=["\']([^"\'#]+)', text)
+        assert not [t for t in targets if re.match(r"[a-z]+:", t)], page  # no network, no data: URIs
+        missing = [t for t in targets if not (page.parent / unquote(t)).is_file()]
+        assert targets and not missing, (page, missing)
+        dom = _dump_dom(browser, page, tmp_path / "profile")
+        loaded = re.search(r'data-images-loaded="(\d+)/(\d+)"', dom)
+        assert loaded, (page, dom[-2000:])
+        ok, total = map(int, loaded.groups())
+        assert total == text.count("<img") and ok == total, (page, ok, total)
+    assert sum(p.read_text().count("<img") for p in pages) >= 12
+    # sorting and filtering, on a copy of the index with the harness appended (the page itself untouched)
+    harness = report / "index.html"
+    copy = tmp_path / "report"
+    shutil.copytree(report, copy)
+    (copy / "index.html").write_text(harness.read_text().replace("</body>", SORT_HARNESS + "</body>"))
+    dom = _dump_dom(browser, copy / "index.html", tmp_path / "profile")
+    auroc = pd.read_csv(run / "results/tables/auroc.tsv", sep="\t")
+    cnn = auroc[auroc["architecture"] == "cnn"].sort_values("test_auroc", kind="stable")["tf"].tolist()
+    assert re.search(r'data-up="([^"]*)"', dom).group(1) == ",".join(cnn), dom[-3000:]
+    assert re.search(r'data-down="([^"]*)"', dom).group(1) == ",".join(cnn[::-1])
+    assert re.search(r'data-filtered="([^"]*)"', dom).group(1) == "MAFK;1"
+    assert 'aria-sort="descending"' in dom
 
 
 @pytest.mark.slow

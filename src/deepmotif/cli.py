@@ -386,7 +386,7 @@ def cmd_dashboard(a) -> None:
                     filter_files=a.filters, width=int(_config(a)["motifs"]["width"]), hits_file=a.hits)
 
 
-@command("report", "HTML report with tables and motif logos",
+@command("report", "HTML report folder: an index of all TFs, one page per TF, motif logos",
          opt("--auroc", required=True),
          opt("--matches", required=True),
          opt("--motif-table", required=True, help="results/tables/motifs.tsv (match --motif-table)"),
@@ -397,15 +397,16 @@ def cmd_dashboard(a) -> None:
          opt("--performance-figure", default=None, help="PNG of test AUROC per architecture (deepmotif compare)"),
          opt("--groundtruth", nargs="*", default=None,
              help="groundtruth_attribution.tsv, groundtruth_filters.tsv, groundtruth_recovery.tsv (any of them; "
-                  "deepmotif groundtruth): adds the ground-truth benchmark section"),
-         opt("--out", required=True),
+                  "deepmotif groundtruth): adds the ground-truth benchmark page"),
+         opt("--sheet", default=None, help="the TF sheet (config/tfs.tsv): cell line, lab and the sheet row of each TF"),
+         opt("--out", required=True, help="report folder (index.html, tf/<TF>.html, images); replaced"),
          config=True)
 def cmd_report(a) -> None:
     from deepmotif.report import write_report
 
     write_report(a.out, _config(a), a.auroc, a.matches, a.motif_table, a.cwm, a.jaspar, dashboards=a.dashboards,
                  comparison_file=a.comparison, performance_figure=a.performance_figure,
-                 groundtruth_files=a.groundtruth)
+                 groundtruth_files=a.groundtruth, sheet_file=a.sheet)
 
 
 def build_parser() -> argparse.ArgumentParser:

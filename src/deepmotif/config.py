@@ -115,8 +115,8 @@ MULTI_MOTIF_SOURCES = ("synthetic_multi", "synthetic_logic")
 ENCODE_COLUMNS = ("peaks", "peaks_checksum")
 # Optional columns left out of a row's rule params while blank (adding them to a sheet reruns nothing).
 OPTIONAL_COLUMNS = (*ENCODE_COLUMNS, "jaspar_collection")
-# Descriptive columns (config/tfs_encode_uniform.tsv): for the reader of the sheet; read by no job, never
-# rule params (editing them reruns nothing).
+# Descriptive columns (config/tfs_encode_uniform.tsv): for the reader of the sheet and of the report (which
+# reads the whole sheet); never rule params of the per-TF jobs (editing them reruns only the report).
 DESCRIPTIVE_COLUMNS = ("lab", "experiment", "antibody", "treatment", "quality")
 ENCODE_DATA_KEYS = ("windows", "split", "deepbind_top", "holdout", "negatives", "background", "on_bad_peak_line")
 

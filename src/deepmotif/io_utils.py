@@ -7,6 +7,7 @@ import contextlib
 import errno
 import json
 import os
+import shutil
 import tempfile
 import zipfile
 import zlib
@@ -63,6 +64,47 @@ def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+@contextlib.contextmanager
+def atomic_folder(path: str | Path) -> Iterator[Path]:
+    """Yield an empty temporary folder beside ``path``; if the block succeeds, it replaces ``path`` (and the
+    folder there before) as a whole, so that a killed job never leaves a half-written folder that looks
+    complete. The folder gets one provenance record; the files written into it get none.
+
+    Parameters
+    ----------
+    path : str or Path
+        Final folder. Its parent folder is created.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    except OSError as err:
+        raise write_failure(err, path) or WriteError(f"cannot write output: {err.strerror}", path=path) from None
+    old = tmp.with_name(tmp.name + ".old")
+    try:
+        yield tmp
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
+        with folder_lock(path.parent):
+            if path.is_dir() and not path.is_symlink():
+                os.replace(path, old)  # a folder cannot be renamed onto a non-empty one
+            elif path.exists() or path.is_symlink():
+                path.unlink()
+            os.replace(tmp, path)
+            register_output(path)
+    except OSError as err:
+        # as in atomic_path: a full disk, a quota or lost permissions is one line naming the file (an input
+        # read in the block names that input, a file of the folder the folder); anything else is raised as is
+        named = err.filename and not Path(err.filename).is_relative_to(tmp)
+        failure = write_failure(err, err.filename if named else path)
+        if failure is None:
+            raise
+        raise failure from None
+    finally:
+        for leftover in (tmp, old):
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _nearly_full(folder: Path, margin: int = 1 << 20) -> bool:

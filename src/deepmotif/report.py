@@ -1,13 +1,16 @@
-"""The report stage: AUROC and motif-match tables, and a self-contained HTML page with motif logos next to
-their best JASPAR match."""
+"""The report stage: AUROC and motif-match tables, dashboard figures, and the report folder: an index page
+with one sortable summary row per TF, one page per TF with its motif logos next to their best JASPAR match,
+images as PNG files beside the pages."""
 
 from __future__ import annotations
 
-import base64
 import html
 import io
 import json
+import os
+import shutil
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -124,23 +127,25 @@ def draw_logo(ax, pwm, title: str = "", title_color: str = "black", xticks: bool
     ax.set_title(title, fontsize=7, color=title_color, loc="left")
 
 
-def logo_png(pwm, title: str = "", height: float = 1.4, signed: bool = False) -> bytes:
+def logo_png(pwm, height: float = 1.2, signed: bool = False) -> bytes:
     """Information-content sequence logo of a (4, w) probability matrix, or with ``signed`` the letter
-    heights of a contribution-weighted matrix (:func:`draw_logo`), as PNG bytes."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(max(2.0, 0.32 * np.asarray(pwm).shape[1]), height))
+    heights of a contribution-weighted matrix (:func:`draw_logo`), as PNG bytes, 110 dpi.
+
+    The axes sit at fixed margins of a bare :class:`~matplotlib.figure.Figure` (no pyplot, no
+    ``bbox_inches="tight"``, which draws the figure twice): half the time per logo, which is what a report
+    of hundreds of TFs, ~40 logos each, spends its time on. Titles belong in the page, beside the image.
+    """
+    from matplotlib.figure import Figure
+
+    _plt()  # the Agg backend
+    margin, width = 0.5, max(1.8, 0.32 * np.asarray(pwm).shape[1])  # inches: y label and ticks | letters
+    fig = Figure(figsize=(margin + width + 0.05, height))
+    ax = fig.add_axes((margin / (margin + width + 0.05), 0.06, width / (margin + width + 0.05), 0.9))
     draw_logo(ax, pwm, signed=signed)
     ax.set_ylabel("contribution" if signed else "bits", fontsize=7)
-    ax.set_title(title, fontsize=8)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    fig.savefig(buf, format="png", dpi=110)
     return buf.getvalue()
-
-
-def _img(png: bytes, alt: str, style: str = "") -> str:
-    style = f' style="{style}"' if style else ""
-    return f'<img alt="{html.escape(alt)}"{style} src="data:image/png;base64,{base64.b64encode(png).decode()}">'
 
 
 # ----------------------------------------------------------------------------------------------- dashboard
@@ -343,23 +348,229 @@ def software_versions() -> dict[str, str]:
     return out
 
 
-#: inline script of the report: once the page has loaded, the count of images that decoded (naturalWidth > 0)
+# ------------------------------------------------------------------------------------------- report folder
+
+#: the report folder: the index (one summary row per TF, the run-wide sections), one page per TF in TF_FOLDER
+#: with its images in ``TF_FOLDER/<TF>/``, JASPAR logos (shared by all TFs) in JASPAR_FOLDER, and the
+#: ground-truth tables on a page of their own
+INDEX, GROUNDTRUTH_PAGE, TF_FOLDER, JASPAR_FOLDER = "index.html", "groundtruth.html", "tf", "jaspar"
+#: the PWM baseline's name in the AUROC table (deepmotif.evaluate)
+PWM = "pwm"
+#: sheet columns of the summary table, where the sheet has them (``lab``: the ENCODE uniform sheet only)
+SUMMARY_SHEET_COLUMNS = ("cell_line", "lab")
+
+STYLE = """<style>body{font-family:sans-serif;margin:2em} table{border-collapse:collapse;font-size:85%}
+td,th{border:1px solid #ccc;padding:3px 6px} .pair figure{display:inline-block;margin:0 1em 0.5em 0;vertical-align:top}
+figcaption{font-size:75%}
+#summary th{cursor:pointer;background:#f4f4f4;position:sticky;top:0}
+#summary th[aria-sort=ascending]::after{content:" \\25B2"} #summary th[aria-sort=descending]::after{content:" \\25BC"}
+</style>"""
+
+#: inline script of every page: once the page has loaded, the count of images that decoded (naturalWidth > 0)
 #: goes into the title and the body's ``data-images-loaded`` attribute (read by the headless-browser test)
 IMAGE_CHECK = """<script>
 window.addEventListener("load", function () {
   var imgs = Array.prototype.slice.call(document.images);
   var ok = imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;
   document.body.setAttribute("data-images-loaded", ok + "/" + imgs.length);
-  document.title = "deepmotif report (" + ok + "/" + imgs.length + " images)";
+  document.title += " (" + ok + "/" + imgs.length + " images)";
 });
 </script>"""
 
+#: inline script of the index: a click on a header sorts the summary table by that column (numbers by value,
+#: a cell's ``data-sort`` before its text; blank cells last either way; a second click reverses), and the
+#: filter box keeps the rows that contain every word typed
+SORT_FILTER = """<script>
+(function () {
+  var table = document.getElementById("summary"), body = table.tBodies[0], heads = table.tHead.rows[0].cells;
+  var box = document.getElementById("filter"), shown = document.getElementById("shown");
+  function key(cell) {
+    var v = cell.hasAttribute("data-sort") ? cell.getAttribute("data-sort") : cell.textContent.trim();
+    return v === "" || isNaN(v) ? v.toLowerCase() : parseFloat(v);
+  }
+  function compare(a, b) {
+    if (typeof a !== typeof b) return typeof a === "number" ? -1 : 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+  Array.prototype.forEach.call(heads, function (th, col) {
+    th.addEventListener("click", function () {
+      var dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+      Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+      var rows = Array.prototype.map.call(body.rows, function (r) { return [key(r.cells[col]), r]; });
+      rows.sort(function (x, y) {
+        if (x[0] === "" || y[0] === "") return (x[0] === "") - (y[0] === "");
+        return dir * compare(x[0], y[0]);
+      });
+      rows.forEach(function (x) { body.appendChild(x[1]); });
+      th.setAttribute("aria-sort", dir > 0 ? "ascending" : "descending");
+    });
+  });
+  box.addEventListener("input", function () {
+    var words = box.value.toLowerCase().split(/\\s+/).filter(Boolean), n = 0;
+    Array.prototype.forEach.call(body.rows, function (r) {
+      var text = r.textContent.toLowerCase();
+      r.hidden = !words.every(function (w) { return text.indexOf(w) >= 0; });
+      n += r.hidden ? 0 : 1;
+    });
+    shown.textContent = n;
+  });
+})();
+</script>"""
 
-def _comparison_html(comparison_file, figure_file) -> str:
-    """The report's model-comparison section: the paired-test table and the per-architecture AUROC plot."""
+
+def _img(src: str, alt: str, style: str = "") -> str:
+    style = f' style="{style}"' if style else ""
+    return f'<img alt="{html.escape(alt)}"{style} src="{html.escape(quote(src))}">'
+
+
+def _figure(src: str, alt: str, caption: str) -> str:
+    return f"<figure>{_img(src, alt)}<figcaption>{html.escape(caption)}</figcaption></figure>"
+
+
+def _page(title: str, body: str, script: str = "") -> str:
+    return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>\n{STYLE}'
+            f"</head><body>\n{body}\n{script}{IMAGE_CHECK}\n</body></html>\n")
+
+
+def _write(path: Path, page: str) -> None:
+    """A page of the report folder, UTF-8 as its ``<meta charset>`` says, whatever the locale."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+
+
+def _table_html(table: pd.DataFrame) -> str:
+    """A table as HTML: floats to 3 significant digits, counts without decimals, blanks for NaN."""
+    shown = table.copy()
+    for col in ("n_sites", "own_rank", "n_filters"):  # counts, NaN where they do not apply
+        if col in shown:
+            shown[col] = shown[col].astype("Int64").astype(str).replace("<NA>", "")
+    return shown.to_html(index=False, float_format=lambda v: f"{v:.3g}", na_rep="")
+
+
+class _Images:
+    """The report folder's images: each written once under ``root`` (a JASPAR logo that many TFs share, too),
+    named by a path relative to ``root``."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._written: set[str] = set()
+
+    def _target(self, rel: str) -> Path | None:
+        if rel in self._written:
+            return None
+        self._written.add(rel)
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def logo(self, rel: str, pwm, signed: bool = False) -> str:
+        """``rel``: the logo of :func:`logo_png`, drawn the first time it is asked for."""
+        path = self._target(rel)
+        if path is not None:
+            path.write_bytes(logo_png(pwm, signed=signed))
+        return rel
+
+    def copy(self, rel: str, source: str | Path) -> str:
+        """``rel``: a hard link to ``source`` (a dashboard: 1-2 MB per TF, not worth a second copy on disk;
+        every writer of the workflow replaces a file by a rename, so the link never changes under the report),
+        or a copy where the file system cannot link."""
+        path = self._target(rel)
+        if path is not None:
+            try:
+                os.link(source, path)
+            except OSError:
+                shutil.copyfile(source, path)
+        return rel
+
+
+def summary_table(auroc: pd.DataFrame, matches: pd.DataFrame, sheet: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per TF (sheet order, then TFs the sheet lacks): ``tf``; ``cell_line`` and ``lab`` where the
+    sheet has them; ``auroc_<arch>`` (test AUROC) per architecture and ``auroc_pwm`` (PWM baseline); per
+    architecture ``<arch>_methods`` (motif methods with a row in ``matches``), ``<arch>_own`` and
+    ``<arch>_family`` (of those, how many recovered the TF's own JASPAR matrix / its family; NaN where the TF
+    has no JASPAR matrix, so no verdict); ``jaspar_matrix``: whether the TF has one.
+
+    Parameters
+    ----------
+    auroc : DataFrame
+        ``results/tables/auroc.tsv`` (tf, architecture, test_auroc).
+    matches : DataFrame
+        ``results/tables/motif_matches.tsv`` (one row per TF × architecture × method).
+    sheet : DataFrame, optional
+        The TF sheet (:func:`deepmotif.config.read_sheet`).
+    """
+    tfs = list(dict.fromkeys([*(sheet["name"] if sheet is not None else []),
+                              *sorted(set(auroc["tf"]) | set(matches["tf"]))]))
+    present = set(auroc["architecture"]) | set(matches["architecture"])
+    archs = [a for a in ARCH_LABELS if a in present] + sorted(present - set(ARCH_LABELS) - {PWM})
+    out = pd.DataFrame({"tf": tfs})
+    if sheet is not None:
+        rows = sheet.set_index("name")
+        for col in SUMMARY_SHEET_COLUMNS:
+            if col in rows:
+                out[col] = out["tf"].map(rows[col]).fillna("")
+    test = auroc.pivot_table(index="tf", columns="architecture", values="test_auroc", aggfunc="first")
+    for arch in [*archs, PWM]:
+        out[f"auroc_{arch}"] = out["tf"].map(test[arch]) if arch in test else np.nan
+    own_id = matches["own_id"]
+    has_matrix = (own_id.notna() & own_id.astype(str).str.strip().ne("")).groupby(matches["tf"]).any()
+    verdicts = matches.assign(own=matches["recovered"].fillna(False).astype(bool),
+                              family=matches["family_recovered"].fillna(False).astype(bool))
+    counts = verdicts.groupby(["tf", "architecture"])[["own", "family"]].agg(["sum", "size"])
+    matrix = out["tf"].map(has_matrix).fillna(False).astype(bool)
+    for arch in archs:
+        key = [(tf, arch) for tf in tfs]
+        found = [k in counts.index for k in key]
+        take = lambda col: [counts.loc[k, col] if f else np.nan for k, f in zip(key, found)]  # noqa: E731
+        out[f"{arch}_methods"] = take(("own", "size"))
+        out[f"{arch}_own"] = np.where(matrix, take(("own", "sum")), np.nan)
+        out[f"{arch}_family"] = np.where(matrix, take(("family", "sum")), np.nan)
+    out["jaspar_matrix"] = matrix
+    return out
+
+
+def _summary_html(summary: pd.DataFrame) -> str:
+    """The index's summary table: one row per TF, a link to its page; the verdict cells say "family/methods
+    (own k)" and sort by family then own count."""
+    archs = [c[: -len("_methods")] for c in summary.columns if c.endswith("_methods")]
+    sheet_cols = [c for c in SUMMARY_SHEET_COLUMNS if c in summary]
+    heads = (["TF"] + [c.replace("_", " ") for c in sheet_cols]
+             + [f"{ARCH_LABELS.get(a, a)} AUROC" for a in archs] + ["PWM AUROC"]
+             + [f"{ARCH_LABELS.get(a, a)} motifs" for a in archs])
+    titles = ([""] * (1 + len(sheet_cols)) + ["test AUROC"] * (len(archs) + 1)
+              + ["methods whose motif matches the TF's JASPAR family (of those: its own matrix), q <= "
+                 "match.significance among the top 3 hits"] * len(archs))
+    head = "".join(f'<th title="{html.escape(t)}">{html.escape(h)}</th>' if t else f"<th>{html.escape(h)}</th>"
+                   for h, t in zip(heads, titles))
+    rows = []
+    for rec in summary.to_dict("records"):
+        tf = rec["tf"]
+        cells = [f'<td><a href="{html.escape(quote(f"{TF_FOLDER}/{tf}.html"))}">{html.escape(tf)}</a></td>']
+        cells += [f"<td>{html.escape(str(rec[c]))}</td>" for c in sheet_cols]
+        cells += ["<td></td>" if pd.isna(rec[f"auroc_{a}"])
+                  else f'<td data-sort="{float(rec[f"auroc_{a}"])!r}">{rec[f"auroc_{a}"]:.4f}</td>'
+                  for a in [*archs, PWM]]
+        for a in archs:
+            n, own, fam = rec[f"{a}_methods"], rec[f"{a}_own"], rec[f"{a}_family"]
+            if pd.isna(n):
+                cells.append("<td></td>")
+            elif not rec["jaspar_matrix"]:
+                cells.append('<td data-sort="">no JASPAR matrix</td>')
+            else:
+                cells.append(f'<td data-sort="{int(fam) + int(own) / 100:.2f}">{int(fam)}/{int(n)} (own {int(own)})'
+                             "</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<p><label>Filter: <input id="filter" type="search" placeholder="TF, cell line, lab…"></label> '
+            f'<span id="shown">{len(rows)}</span> of {len(rows)} TFs shown; click a header to sort.</p>'
+            f'<table id="summary"><thead><tr>{head}</tr></thead><tbody>\n' + "\n".join(rows)
+            + "\n</tbody></table>")
+
+
+def _comparison_html(comparison_file, figure: str | None) -> str:
+    """The index's model-comparison section: the paired-test table and the per-architecture AUROC plot."""
     parts = []
-    if figure_file:
-        parts.append(_img(Path(figure_file).read_bytes(), "test AUROC per architecture", "max-width:40em"))
+    if figure:
+        parts.append(_img(figure, "test AUROC per architecture", "max-width:40em"))
     if comparison_file:
         table = pd.read_csv(comparison_file, sep="\t", keep_default_na=False, na_values=[""])
         parts.append(table.to_html(index=False, float_format=lambda v: f"{v:.3g}", na_rep=""))
@@ -371,11 +582,10 @@ def _comparison_html(comparison_file, figure_file) -> str:
 
 
 def _groundtruth_html(files) -> str:
-    """The report's ground-truth benchmark section (deepmotif.groundtruth): attribution AUROC pivoted to
-    method × architecture, the filter table, and recovery counts per architecture × method, then the tables."""
-    if not files:
-        return ""
-    parts = ["<h2>Ground-truth benchmark (planted motifs)</h2><p>Attribution AUROC: per-sequence AUROC of each "
+    """The ground-truth page (deepmotif.groundtruth): attribution AUROC pivoted to method × architecture,
+    recovery counts per architecture × method, then the tables."""
+    parts = ['<h1>Ground-truth benchmark (planted motifs)</h1><p><a href="index.html">← all TFs</a></p>'
+             "<p>Attribution AUROC: per-sequence AUROC of each "
              "method's per-base score for the planted bases, mean over the explained positive test sequences "
              "(Koo &amp; Ploenzke 2021). Filters: share of first-layer filters whose best JASPAR hit (E &lt; "
              "<code>groundtruth.e_value</code>) is a planted motif, and share of planted motifs found. Recovery: "
@@ -406,75 +616,119 @@ def read_cwms(cwm_files: list[str | Path]) -> dict[str, np.ndarray]:
     return out
 
 
-def _discovered_html(motif_table: pd.DataFrame, cwms: dict[str, np.ndarray], targets: dict) -> str:
-    """One line per discovered (or class-optimised) motif with a matched core: its CWM logo, its support, and
-    the logo of its best JASPAR hit with the verdict of its top 3 hits."""
-    target_logos: dict[tuple[str, str], bytes] = {}
+def _discovered_html(tf: str, motif_table: pd.DataFrame, cwms: dict[str, np.ndarray], targets: dict,
+                     images: _Images) -> str:
+    """One line per discovered (or class-optimised) motif of ``tf`` with a matched core: its CWM logo with its
+    support, and the logo of its best JASPAR hit (one file per matrix, shared by all TFs) with the q-value
+    and the verdict of its top 3 hits."""
     parts = []
     shown = motif_table[(motif_table["status"] == "matched") & motif_table["motif_id"].isin(list(cwms))]
     for row in shown.to_dict("records"):  # discovered and class-optimised motifs (filters have their own row)
         support = "" if pd.isna(row.get("support")) else f", {int(row['n_seqlets'])} seqlets in {row['support']:.0%} of sequences"
         signed = row["method"] != "classopt"  # a class-optimised input has no contributions: its PWM is shown
         kind = "CWM" if signed else "PWM"
-        cells = [_img(logo_png(cwms[row["motif_id"]], f"{row['motif_id']} ({kind}{support})", signed=signed),
-                      row["motif_id"])]
+        motif_id = str(row["motif_id"])
+        images.logo(f"{TF_FOLDER}/{tf}/{motif_id}.png", cwms[motif_id], signed=signed)
+        # image paths relative to the TF's page in TF_FOLDER
+        cells = [_figure(f"{tf}/{motif_id}.png", motif_id, f"{motif_id} ({kind}{support})")]
         best = targets.get(row["hit1_id"]) if isinstance(row["hit1_id"], str) else None
         if best is not None:
             verdict = "own matrix" if row["recovered"] else "family" if row["family_recovered"] else "other"
-            title = f"best match {best.id} {best.name} (q={row['hit1_q']:.2g}; top 3: {verdict})"
-            if (best.id, title) not in target_logos:
-                target_logos[(best.id, title)] = logo_png(best.pwm, title)
-            cells.append(_img(target_logos[(best.id, title)], best.id))
+            images.logo(f"{JASPAR_FOLDER}/{best.id}.png", best.pwm)
+            cells.append(_figure(f"../{JASPAR_FOLDER}/{best.id}.png", best.id,
+                                 f"best match {best.id} {best.name} (q={row['hit1_q']:.2g}; top 3: {verdict})"))
         parts.append("<div class='pair'>" + "".join(cells) + "</div>")
     return "".join(parts) or "<p>none</p>"
+
+
+def _tf_page(tf: str, info: dict, auroc: pd.DataFrame, matches: pd.DataFrame, dashboard: str | None,
+             discovered: str) -> str:
+    """The page of one TF: its sheet row, its rows of the AUROC and motif-match tables, its dashboard and its
+    discovered motifs."""
+    fields = "".join(f"<tr><th>{html.escape(k.replace('_', ' '))}</th><td>{html.escape(str(v))}</td></tr>"
+                     for k, v in info.items() if str(v) != "")
+    dash = (_img(dashboard, f"dashboard of {tf}", "max-width:100%;border:1px solid #ddd") if dashboard
+            else "<p>none</p>")
+    body = (f'<p><a href="../{INDEX}">← all TFs</a></p><h1>{html.escape(tf)}</h1>'
+            + (f"<table>{fields}</table>" if fields else "")
+            + f"<h2 id='performance'>Performance</h2>{auroc.round(4).to_html(index=False, na_rep='')}"
+            + f"<h2 id='matches'>Motif matches</h2><div style='overflow-x:auto'>{_table_html(matches)}</div>"
+            + f"<h2 id='dashboard'>Dashboard</h2>{dash}"
+            + f"<h2 id='discovered'>Discovered motifs (CWM), their support and best JASPAR match</h2>{discovered}")
+    return _page(f"deepmotif report: {tf}", body)
 
 
 def write_report(out: str | Path, cfg: dict, auroc_file: str | Path, matches_file: str | Path,
                  motif_table_file: str | Path, cwm_files: list[str | Path], jaspar_file: str | Path | None = None,
                  dashboards: list[str | Path] | None = None, comparison_file: str | Path | None = None,
                  performance_figure: str | Path | None = None,
-                 groundtruth_files: list[str | Path] | None = None) -> None:
-    """Write a self-contained HTML report: AUROC and motif-match tables, the dashboard figure of every TF,
-    each discovered motif's CWM logo with its support and best match, run parameters and software versions.
-    Images are embedded as base64 data URIs (the page needs no other file and no network).
-    ``comparison_file`` (``model_comparison.tsv``) and ``performance_figure`` (a PNG of test AUROC per
-    architecture) add a model-comparison section; ``groundtruth_files`` (the ``groundtruth_*.tsv`` tables) a
-    ground-truth section."""
+                 groundtruth_files: list[str | Path] | None = None, sheet_file: str | Path | None = None) -> None:
+    """Write the report folder ``out`` (replaced as a whole, atomically): ``index.html`` with one sortable,
+    filterable summary row per TF (:func:`summary_table`) linking to its page, the model comparison, run
+    parameters and software versions; ``tf/<TF>.html`` per TF with its tables' rows, its dashboard and each
+    discovered motif's CWM logo with its support and best JASPAR match; ``groundtruth.html`` with the
+    ground-truth tables. Images are PNG files beside the pages; the pages need no network.
+
+    Parameters
+    ----------
+    out : path
+        The report folder (``results/report``).
+    auroc_file, matches_file, motif_table_file : path
+        ``auroc.tsv``, ``motif_matches.tsv`` and ``motifs.tsv`` of ``results/tables``.
+    cwm_files : list of path
+        The motifs stage's ``cwm.npz`` files.
+    jaspar_file : path, optional
+        MEME file of the JASPAR targets, for the best matches' logos.
+    dashboards : list of path, optional
+        ``results/<TF>/dashboard.png`` (the TF is the folder's name).
+    comparison_file, performance_figure : path, optional
+        ``model_comparison.tsv`` and the PNG of test AUROC per architecture: a model-comparison section.
+    groundtruth_files : list of path, optional
+        The ``groundtruth_*.tsv`` tables: the ground-truth page.
+    sheet_file : path, optional
+        The TF sheet: the summary's cell line and lab, each page's sheet row.
+    """
+    from deepmotif.config import read_sheet
+    from deepmotif.io_utils import atomic_folder
+
     auroc = pd.read_csv(auroc_file, sep="\t")
     matches = pd.read_csv(matches_file, sep="\t")
-    pivot = auroc.pivot_table(index="tf", columns="architecture", values="test_auroc")
-    targets = {m.id: m for m in read_meme(jaspar_file)} if jaspar_file else {}
     motif_table = pd.read_csv(motif_table_file, sep="\t")
-    discovered = _discovered_html(motif_table, read_cwms(cwm_files), targets)
-    figures = []
-    for f in map(Path, dashboards or []):
-        tf = f.parent.name
-        figures.append(f"<h3>{html.escape(tf)}</h3>" + _img(f.read_bytes(), f"dashboard of {tf}",
-                                                             "max-width:100%;border:1px solid #ddd"))
-    versions = pd.DataFrame(list(software_versions().items()), columns=["software", "version"])
-    shown = matches[[c for c in matches.columns if c not in ("best_family",)]].copy()
-    for col in ("n_sites", "own_rank", "n_filters"):  # counts, NaN where they do not apply
-        if col in shown:
-            shown[col] = shown[col].astype("Int64").astype(str).replace("<NA>", "")
-    match_html = shown.to_html(index=False, float_format=lambda v: f"{v:.3g}", na_rep="")
-    page = f"""<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>deepmotif report</title>
-<style>body{{font-family:sans-serif;margin:2em}} table{{border-collapse:collapse;font-size:85%}}
-td,th{{border:1px solid #ccc;padding:3px 6px}} .pair img{{margin-right:1em}}</style></head><body>
-<h1>deepmotif report</h1>
+    sheet = read_sheet(sheet_file) if sheet_file else None
+    targets = {m.id: m for m in read_meme(jaspar_file)} if jaspar_file else {}
+    cwms = read_cwms(cwm_files)
+    dashboard_of = {Path(f).parent.name: Path(f) for f in dashboards or []}
+    summary = summary_table(auroc, matches, sheet)
+    shown = matches[[c for c in matches.columns if c != "best_family"]]
+    info = sheet.set_index("name").to_dict("index") if sheet is not None else {}
+    with atomic_folder(out) as root:
+        images = _Images(root)
+        for tf in summary["tf"]:
+            dash = dashboard_of.get(tf)
+            if dash is not None:
+                images.copy(f"{TF_FOLDER}/{tf}/dashboard.png", dash)
+            discovered = _discovered_html(tf, motif_table[motif_table["tf"] == tf], cwms, targets, images)
+            page = _tf_page(tf, info.get(tf, {}), auroc[auroc["tf"] == tf], shown[shown["tf"] == tf],
+                            f"{tf}/dashboard.png" if dash is not None else None, discovered)
+            _write(root / TF_FOLDER / f"{tf}.html", page)
+        figure = images.copy("test_auroc.png", performance_figure) if performance_figure else None
+        if groundtruth_files:
+            _write(root / GROUNDTRUTH_PAGE,
+                   _page("deepmotif report: ground truth", _groundtruth_html(groundtruth_files)))
+        versions = pd.DataFrame(list(software_versions().items()), columns=["software", "version"])
+        methods = ", ".join(map(str, cfg.get("interpret", {}).get("methods", [])))
+        no_matrix = int((~summary["jaspar_matrix"]).sum())
+        body = f"""<h1>deepmotif report</h1>
 <p>deepmotif {__version__}; JASPAR {html.escape(str(cfg['jaspar']['release']))}; Tomtom backend
-{html.escape(str(cfg['match']['backend']))}; interpretation methods
-{html.escape(', '.join(map(str, cfg.get('interpret', {}).get('methods', []))))}.</p>
-<h2>Test AUROC (TF × architecture)</h2>{pivot.round(4).to_html()}
-<h2>All performance figures</h2>{auroc.round(4).to_html(index=False)}
-{_comparison_html(comparison_file, performance_figure)}
-{_groundtruth_html(groundtruth_files)}
-<h2>Motif matches</h2><div style="overflow-x:auto">{match_html}</div>
-<h2>Dashboards</h2>{''.join(figures) or '<p>none</p>'}
-<h2>Discovered motifs (CWM), their support and best JASPAR match</h2>{discovered}
-<h2>Run parameters</h2><pre>{html.escape(json.dumps(cfg, indent=2, default=str))}</pre>
-<h2>Software</h2>{versions.to_html(index=False)}
-{IMAGE_CHECK}
-</body></html>
-"""
-    write_text(out, page)
+{html.escape(str(cfg['match']['backend']))}; interpretation methods {html.escape(methods)}.</p>
+<p>Sections: <a href="#tfs">TFs</a> · <a href="#comparison">model comparison</a> ·
+{f'<a href="{GROUNDTRUTH_PAGE}">ground truth</a> · ' if groundtruth_files else ''}<a href="#parameters">run
+parameters</a> · <a href="#software">software</a></p>
+<h2 id="tfs">TFs</h2><p>One row per TF; its page holds its dashboard, its discovered motifs beside their best
+JASPAR match, and its rows of the performance and motif-match tables.{
+    f' {no_matrix} TF(s) have no JASPAR matrix: AUROC, but no motif verdict.' if no_matrix else ''}</p>
+{_summary_html(summary)}
+<div id="comparison">{_comparison_html(comparison_file, figure)}</div>
+<h2 id="parameters">Run parameters</h2><pre>{html.escape(json.dumps(cfg, indent=2, default=str))}</pre>
+<h2 id="software">Software</h2>{versions.to_html(index=False)}"""
+        _write(root / INDEX, _page("deepmotif report", body, SORT_FILTER))

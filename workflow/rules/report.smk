@@ -1,5 +1,6 @@
-# Report stage: one dashboard figure per TF, and one self-contained HTML page with tables, dashboards and
-# each discovered motif's CWM logo beside its best JASPAR match.
+# Report stage: one dashboard figure per TF, and the report folder: an index page with one sortable summary
+# row per TF, one page per TF (tables, dashboard, each discovered motif's CWM logo beside its best JASPAR
+# match), images as PNG files beside the pages.
 
 
 rule dashboard:
@@ -51,8 +52,14 @@ rule html_report:
         dashboards=expand("results/{tf}/dashboard.png", tf=TFS),
         jaspar=JASPAR_DB,
         groundtruth=GROUNDTRUTH_TABLES,
+        sheet=config["tfs"],
     output:
-        report("results/report.html", caption="../report/report.rst", category="Report"),
+        report(
+            directory("results/report"),
+            caption="../report/report.rst",
+            category="Report",
+            htmlindex="index.html",
+        ),
     log:
         "logs/html_report.log",
     conda:
@@ -65,5 +72,5 @@ rule html_report:
         "deepmotif report --set {params.settings:q} --auroc {input.auroc} --matches {input.matches}"
         " --motif-table {input.motifs} --cwm {input.cwm} --dashboards {input.dashboards} --jaspar {input.jaspar}"
         " --comparison {input.comparison} --performance-figure {input.performance}"
-        " --groundtruth {input.groundtruth} --out {output}"
+        " --groundtruth {input.groundtruth} --sheet {input.sheet} --out {output}"
         " 2> {log}"
