@@ -78,3 +78,32 @@ def test_ground_truth_tables_get_a_page_linked_from_the_index(tmp_path):
     page = (out / "groundtruth.html").read_text()
     assert "<td>0.92</td>" in page and "2/3" in page and 'href="index.html"' in page
     assert "KOO" in (out / "tf" / "KOO.html").read_text()
+
+
+def test_deepresolve_page_shows_each_tasks_top_channels_and_the_heat_maps(tmp_path):
+    """With DeepResolve's table and heat maps, the index links a DeepResolve page listing each task's three
+    most important channels (named by their filters' matches) and showing each model's figure as a file."""
+    from deepmotif.config import DEFAULTS
+    from deepmotif.report import write_report
+
+    auroc, matches, motifs, fiv = (tmp_path / f"{n}.tsv" for n in ("auroc", "matches", "motifs", "fiv"))
+    pd.DataFrame({"tf": ["KOO"], "architecture": ["cnn"], "test_auroc": [0.9]}).to_csv(auroc, sep="\t", index=False)
+    pd.DataFrame({"tf": ["KOO"], "architecture": ["cnn"], "method": ["saliency"], "own_id": [""],
+                  "recovered": [False], "family_recovered": [False]}).to_csv(matches, sep="\t", index=False)
+    pd.DataFrame({"tf": ["KOO"], "motif_id": ["KOO.cnn.saliency.m0"], "status": ["no motif"]}).to_csv(
+        motifs, sep="\t", index=False)
+    pd.DataFrame({"tf": "KOO", "architecture": "cnn", "task": ["SP1"] * 4 + ["SRF"] * 4,
+                  "channel": [0, 1, 2, 3] * 2, "rank": [2, 1, 3, 4, 4, 3, 2, 1],
+                  "ofiv": [0.5, 0.9, 0.2, -0.1, -0.2, 0.1, 0.3, 2.0],
+                  "non_additive": [False, True, False, False] * 2,
+                  "match_name": ["KLF12", "SP1", None, "CTCF", "KLF12", "SP1", None, "SRF"]}).to_csv(fiv, sep="\t",
+                                                                                                   index=False)
+    figure = tmp_path / "results" / "KOO" / "cnn" / "deepresolve.png"
+    figure.parent.mkdir(parents=True)
+    figure.write_bytes(b"\x89PNG\r\n\x1a\n")
+    out = tmp_path / "report"
+    write_report(out, DEFAULTS, auroc, matches, motifs, [], deepresolve_table=fiv, deepresolve_figures=[figure])
+    assert 'href="deepresolve.html"' in (out / "index.html").read_text()
+    page = (out / "deepresolve.html").read_text()
+    assert "1 SP1 · 0 KLF12 · 2" in page and "3 SRF · 2 · 1 SP1" in page
+    assert 'src="deepresolve/KOO_cnn.png"' in page and (out / "deepresolve" / "KOO_cnn.png").is_file()

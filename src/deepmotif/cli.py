@@ -398,7 +398,11 @@ def cmd_dashboard(a) -> None:
          opt("--groundtruth", nargs="*", default=None,
              help="groundtruth_attribution.tsv, groundtruth_filters.tsv, groundtruth_recovery.tsv (any of them; "
                   "deepmotif groundtruth): adds the ground-truth benchmark page"),
-         opt("--sheet", default=None, help="the TF sheet (config/tfs.tsv): cell line, lab and the sheet row of each TF"),
+         opt("--sheet", default=None,
+             help="the TF sheet (config/tfs.tsv): cell line, lab and the sheet row of each TF"),
+         opt("--deepresolve-table", default=None,
+             help="deepresolve_fiv.tsv (deepmotif resolve): the DeepResolve page"),
+         opt("--deepresolve-figures", nargs="*", default=None, help="the models' deepresolve.png"),
          opt("--out", required=True, help="report folder (index.html, tf/<TF>.html, images); replaced"),
          config=True)
 def cmd_report(a) -> None:
@@ -406,7 +410,8 @@ def cmd_report(a) -> None:
 
     write_report(a.out, _config(a), a.auroc, a.matches, a.motif_table, a.cwm, a.jaspar, dashboards=a.dashboards,
                  comparison_file=a.comparison, performance_figure=a.performance_figure,
-                 groundtruth_files=a.groundtruth, sheet_file=a.sheet)
+                 groundtruth_files=a.groundtruth, sheet_file=a.sheet, deepresolve_table=a.deepresolve_table,
+                 deepresolve_figures=a.deepresolve_figures)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -354,6 +354,7 @@ def software_versions() -> dict[str, str]:
 #: with its images in ``TF_FOLDER/<TF>/``, JASPAR logos (shared by all TFs) in JASPAR_FOLDER, and the
 #: ground-truth tables on a page of their own
 INDEX, GROUNDTRUTH_PAGE, TF_FOLDER, JASPAR_FOLDER = "index.html", "groundtruth.html", "tf", "jaspar"
+DEEPRESOLVE_PAGE = "deepresolve.html"
 #: the PWM baseline's name in the AUROC table (deepmotif.evaluate)
 PWM = "pwm"
 #: sheet columns of the summary table, where the sheet has them (``lab``: the ENCODE uniform sheet only)
@@ -607,6 +608,32 @@ def _groundtruth_html(files) -> str:
     return "".join(parts)
 
 
+def _deepresolve_html(fiv_file, figures: list[Path], images: "_Images") -> str:
+    """The DeepResolve page (deepmotif.interpret.resolve): per task of each model its three most important
+    channels with their filters' JASPAR matches and its number of non-additive channels, then each model's
+    heat maps (``results/<TF>/<arch>/deepresolve.png``)."""
+    parts = ['<h1>DeepResolve</h1><p><a href="index.html">← all TFs</a></p><p>Per task, gradient ascent from '
+             "random feature maps (the map leaving the first convolution block) on its logit: the overall "
+             "feature importance (OFIV) of each channel, its inconsistency across starts and a non-additive "
+             "flag; a channel is named by its first-layer filter's best JASPAR match.</p>"]
+    if fiv_file:
+        fiv = pd.read_csv(fiv_file, sep="\t")
+        label = fiv["channel"].astype(str) + " " + fiv["match_name"].fillna("").astype(str)
+        top = fiv.assign(label=label.str.strip())[fiv["rank"] <= 3].sort_values("rank")
+        table = top.groupby(["tf", "architecture", "task"], sort=False).agg(
+            top_channels=("label", " · ".join)).reset_index()
+        flagged = fiv.groupby(["tf", "architecture", "task"], sort=False)["non_additive"].sum().astype(int)
+        table["non_additive"] = flagged.to_numpy()
+        parts.append("<h2>Most important channels per task</h2>" + _table_html(table))
+    for f in figures:
+        tf, arch = f.parent.parent.name, f.parent.name
+        rel = images.copy(f"deepresolve/{tf}_{arch}.png", f)
+        parts.append(f"<h2>{html.escape(tf)} · {html.escape(arch)}</h2>"
+                     + _figure(rel, f"DeepResolve of {tf} {arch}", "task × channel OFIV (dot: non-additive); "
+                               "OFIV correlation of tasks (upper) beside label correlation (lower)"))
+    return "".join(parts)
+
+
 def read_cwms(cwm_files: list[str | Path]) -> dict[str, np.ndarray]:
     """Motif id → contribution-weighted matrix, from the motifs stage's ``cwm.npz`` files."""
     out = {}
@@ -662,7 +689,9 @@ def write_report(out: str | Path, cfg: dict, auroc_file: str | Path, matches_fil
                  motif_table_file: str | Path, cwm_files: list[str | Path], jaspar_file: str | Path | None = None,
                  dashboards: list[str | Path] | None = None, comparison_file: str | Path | None = None,
                  performance_figure: str | Path | None = None,
-                 groundtruth_files: list[str | Path] | None = None, sheet_file: str | Path | None = None) -> None:
+                 groundtruth_files: list[str | Path] | None = None, sheet_file: str | Path | None = None,
+                 deepresolve_table: str | Path | None = None,
+                 deepresolve_figures: list[str | Path] | None = None) -> None:
     """Write the report folder ``out`` (replaced as a whole, atomically): ``index.html`` with one sortable,
     filterable summary row per TF (:func:`summary_table`) linking to its page, the model comparison, run
     parameters and software versions; ``tf/<TF>.html`` per TF with its tables' rows, its dashboard and each
@@ -687,6 +716,8 @@ def write_report(out: str | Path, cfg: dict, auroc_file: str | Path, matches_fil
         The ``groundtruth_*.tsv`` tables: the ground-truth page.
     sheet_file : path, optional
         The TF sheet: the summary's cell line and lab, each page's sheet row.
+    deepresolve_table, deepresolve_figures : optional
+        ``deepresolve_fiv.tsv`` and the models' ``deepresolve.png``: the DeepResolve page.
     """
     from deepmotif.config import read_sheet
     from deepmotif.io_utils import atomic_folder
@@ -715,6 +746,10 @@ def write_report(out: str | Path, cfg: dict, auroc_file: str | Path, matches_fil
         if groundtruth_files:
             _write(root / GROUNDTRUTH_PAGE,
                    _page("deepmotif report: ground truth", _groundtruth_html(groundtruth_files)))
+        resolved = bool(deepresolve_table or deepresolve_figures)
+        if resolved:
+            _write(root / DEEPRESOLVE_PAGE, _page("deepmotif report: DeepResolve", _deepresolve_html(
+                deepresolve_table, [Path(f) for f in deepresolve_figures or []], images)))
         versions = pd.DataFrame(list(software_versions().items()), columns=["software", "version"])
         methods = ", ".join(map(str, cfg.get("interpret", {}).get("methods", [])))
         no_matrix = int((~summary["jaspar_matrix"]).sum())
@@ -722,7 +757,8 @@ def write_report(out: str | Path, cfg: dict, auroc_file: str | Path, matches_fil
 <p>deepmotif {__version__}; JASPAR {html.escape(str(cfg['jaspar']['release']))}; Tomtom backend
 {html.escape(str(cfg['match']['backend']))}; interpretation methods {html.escape(methods)}.</p>
 <p>Sections: <a href="#tfs">TFs</a> · <a href="#comparison">model comparison</a> ·
-{f'<a href="{GROUNDTRUTH_PAGE}">ground truth</a> · ' if groundtruth_files else ''}<a href="#parameters">run
+{f'<a href="{GROUNDTRUTH_PAGE}">ground truth</a> · ' if groundtruth_files else ''}{
+    f'<a href="{DEEPRESOLVE_PAGE}">DeepResolve</a> · ' if resolved else ''}<a href="#parameters">run
 parameters</a> · <a href="#software">software</a></p>
 <h2 id="tfs">TFs</h2><p>One row per TF; its page holds its dashboard, its discovered motifs beside their best
 JASPAR match, and its rows of the performance and motif-match tables.{

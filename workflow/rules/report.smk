@@ -52,6 +52,10 @@ rule html_report:
         dashboards=expand("results/{tf}/dashboard.png", tf=TFS),
         jaspar=JASPAR_DB,
         groundtruth=GROUNDTRUTH_TABLES,
+        deepresolve=DEEPRESOLVE_TABLES[:1],
+        deepresolve_figures=expand(
+            "results/{tf}/{arch}/deepresolve.png", tf=TFS, arch=RESOLVE_ARCHS
+        ),
         sheet=config["tfs"],
     output:
         report(
@@ -68,9 +72,15 @@ rule html_report:
         settings=settings(
             "jaspar", "match", "data", "models", "train", "interpret", "motifs"
         ),
+        deepresolve=lambda wildcards, input: (
+            f"--deepresolve-table {input.deepresolve} --deepresolve-figures"
+            f" {input.deepresolve_figures}"
+            if input.deepresolve
+            else ""
+        ),
     shell:
         "deepmotif report --set {params.settings:q} --auroc {input.auroc} --matches {input.matches}"
         " --motif-table {input.motifs} --cwm {input.cwm} --dashboards {input.dashboards} --jaspar {input.jaspar}"
         " --comparison {input.comparison} --performance-figure {input.performance}"
-        " --groundtruth {input.groundtruth} --sheet {input.sheet} --out {output}"
+        " --groundtruth {input.groundtruth} {params.deepresolve} --sheet {input.sheet} --out {output}"
         " 2> {log}"
