@@ -25,6 +25,17 @@ from deepmotif.train import fit, load_model
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+def load_gata1() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """DeMo's GATA1 K562 set as ``{"train"|"valid"|"test": (X, y)}``, prepared as the workflow does."""
+    folder = DATA / "deepmotif-k562" / "GATA1_K562_GATA-1_USC"
+    if not folder.is_dir():
+        raise SystemExit(f"{folder} not found: this benchmark needs ../shared/data")
+    arrays = prepare({"name": "GATA1", "source": "deepmotif_fasta", "train": str(folder / "train.fa"),
+                      "test": str(folder / "test.fa")}, DEFAULTS["data"])
+    return {s: (codes_to_one_hot(arrays[f"{s}_codes"]), arrays[f"{s}_y"].astype(np.float32))
+            for s in ("train", "valid", "test")}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--epochs", type=int, default=20)
@@ -32,13 +43,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--archs", nargs="+", default=["cnn", "rnn", "cnnrnn"])
     args = ap.parse_args()
-    folder = DATA / "deepmotif-k562" / "GATA1_K562_GATA-1_USC"
-    if not folder.is_dir():
-        raise SystemExit(f"{folder} not found: this benchmark needs ../shared/data")
-    arrays = prepare({"name": "GATA1", "source": "deepmotif_fasta", "train": str(folder / "train.fa"),
-                      "test": str(folder / "test.fa")}, DEFAULTS["data"])
-    data = {s: (codes_to_one_hot(arrays[f"{s}_codes"]), arrays[f"{s}_y"].astype(np.float32))
-            for s in ("train", "valid", "test")}
+    data = load_gata1()
     gata = next(m for m in read_meme(DATA / "jaspar" / "JASPAR2020_CORE_vertebrates_non-redundant_pfms.meme")
                 if m.id == "MA0035.4")
     base = auroc_aupr(data["test"][1], pwm_scan(data["test"][0], gata.pwm))["auroc"]

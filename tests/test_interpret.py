@@ -222,3 +222,51 @@ def test_corrected_gradients_sum_to_zero_per_position():
     assert np.allclose(np.abs(signed), sal)
     with pytest.raises(ValueError, match=r"grads must be \(N, 4, L\)"):
         correct_gradients(g[:, :2])
+
+
+@pytest.mark.parametrize("arch, settings", [
+    ("cnn", {"filters": 6, "kernels": [9, 5, 3]}),
+    ("cnn", {"filters": 5, "kernels": [7, 3], "activation": "exp", "first_pool": 3, "strands": "max"}),
+    ("cnn", {"filters": 4, "kernels": [5, 3], "batchnorm": False, "strands": "mean"}),
+    ("cnnrnn", {"filters": 5, "kernel": 7, "conv_pool": 2, "hidden": 4}),
+    ("rnn", {"hidden": 4})])
+def test_deeplift_rules_equal_captums_deeplift(arch, settings):
+    # deep_lift_shap applies Captum's rescale / max-pool rules itself; Captum's DeepLift is the reference
+    from captum.attr import DeepLift
+
+    from deepmotif.interpret.attribution import _attribute, _rescale_modules
+
+    torch.manual_seed(4)
+    model = build_model(arch, **settings).eval()
+    _randomise_batchnorm(model, 5)
+    assert _rescale_modules(model) is not None  # the fast path, not Captum, is what is compared
+    X = _random_one_hot(6, 33, seed=6)
+    fast = deep_lift_shap(model, X, n_shuffles=3, batch_size=4)
+    captum = _attribute(DeepLift, model, X, "shuffle", 3, 1, None, 0, per_strand=True)
+    assert np.abs(captum).max() > 1e-3
+    np.testing.assert_allclose(fast, captum, rtol=0, atol=1e-5)
+    # a nonlinear module the fast path does not know: Captum runs
+    assert _rescale_modules(nn.Sequential(nn.Conv1d(4, 2, 3), nn.Sigmoid())) is None
+
+
+@pytest.mark.parametrize("arch, settings, length", [
+    ("cnn", {"filters": 6, "kernels": [9, 5, 3]}, 41), ("cnn", {"filters": 6, "kernels": [9, 5, 3]}, 40),
+    ("cnn", {"filters": 5, "kernels": [5, 3], "first_pool": 3, "strands": "mean"}, 37),
+    ("cnnrnn", {"filters": 5, "kernel": 7, "conv_pool": 2, "hidden": 4}, 33)])
+def test_input_gradients_equal_autograds_through_the_model(arch, settings, length):
+    # input_gradients runs width-2 max-pools as strided views (saliency.pool2): the gradients must not change
+    from deepmotif.interpret.saliency import input_gradients
+
+    torch.manual_seed(7)
+    model = build_model(arch, **settings).eval()
+    _randomise_batchnorm(model, 8)
+    for m in model.modules():
+        if isinstance(m, nn.MaxPool1d) and length == 40:
+            m.ceil_mode = False  # an even length, and floor mode: every case of the strided views
+    X = _random_one_hot(9, length, seed=9)
+    x = torch.from_numpy(X).requires_grad_(True)
+    expected = torch.autograd.grad(model(x).sum(), x)[0].numpy()
+    got = input_gradients(model, X, batch_size=4)
+    assert np.abs(expected).max() > 1e-3
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
+    assert all("forward" not in vars(m) for m in model.modules())  # the model is left as it was

@@ -77,7 +77,7 @@ DEFAULTS: dict = {
                   "classopt": {"mode": "onehot", "l2": 0.001, "steps": 200, "restarts": 8, "lr": 0.1, "seed": 1},
                   "ism": {"batch_size": 1024},
                   "filters": {"threshold": 0.5, "min_sites": 10},
-                  "deeplift": {"n_shuffles": 10, "batch_size": 64},
+                  "deeplift": {"n_shuffles": 10, "batch_size": 4},
                   "ig": {"n_shuffles": 4, "n_steps": 32, "batch_size": 64}},
     # width / max_shift: the Deep Motif Dashboard's one aggregate window per sequence (the paper's
     # window_match_fraction); trim_bits / min_bits / min_mean_bits: motif hygiene (deepmotif.trim); discover:
