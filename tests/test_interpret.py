@@ -222,3 +222,49 @@ def test_corrected_gradients_sum_to_zero_per_position():
     assert np.allclose(np.abs(signed), sal)
     with pytest.raises(ValueError, match=r"grads must be \(N, 4, L\)"):
         correct_gradients(g[:, :2])
+
+
+@pytest.mark.parametrize("strands", ["single", "mean"])
+def test_per_task_maps_explain_each_tasks_own_logit(strands):
+    """interpret.per_task: each task's maps are those of its own logit, on the positives labelled for it
+    that score highest on it; the model scores with any task again afterwards."""
+    from deepmotif.interpret import task_maps
+    from deepmotif.interpret.saliency import saliency
+    from deepmotif.models import explaining_task
+
+    torch.manual_seed(0)
+    model = build_model("cnn", filters=6, kernels=[7, 3], pool=2, activation="exp", tasks=3, strands=strands).eval()
+    X = _random_one_hot(40, 30, 1)
+    labels = np.zeros((40, 3), np.float32)
+    labels[:15, 0], labels[10:25, 1], labels[5:8, 2] = 1, 1, 1  # rows may carry several tasks
+    x = torch.from_numpy(X)
+    with torch.no_grad():
+        logits, score = model.task_logits(x).numpy(), model(x).numpy()
+        with explaining_task(model, 1):
+            assert np.allclose(model(x).numpy(), logits[:, 1], atol=1e-5)
+        assert np.allclose(model(x).numpy(), score)  # any-task score again
+    out = task_maps(model, X, labels, {"methods": ["saliency", "ism"], "per_task": {"n_top": 10}})
+    assert set(out) == {"task_index", "task_task", "task_logits", "task_saliency", "task_ism"}
+    assert np.bincount(out["task_task"]).tolist() == [10, 10, 3]
+    for k in range(3):
+        rows = out["task_index"][out["task_task"] == k]
+        pos = np.flatnonzero(labels[:, k])
+        assert set(rows) <= set(pos) and len(rows) == min(10, len(pos))
+        assert logits[rows, k].min() >= np.sort(logits[pos, k])[::-1][len(rows) - 1] - 1e-6  # the top ones
+        with explaining_task(model, k):
+            np.testing.assert_allclose(out["task_saliency"][out["task_task"] == k], saliency(model, X[rows]),
+                                       atol=1e-5)
+            np.testing.assert_allclose(out["task_ism"][out["task_task"] == k], ism(model, X[rows]), atol=1e-4)
+    np.testing.assert_allclose(out["task_logits"], logits[out["task_index"], out["task_task"]], atol=1e-5)
+    # ISM of a task is the change of that task's logit: one mutant checked in full
+    i, j = out["task_index"][0], 4
+    mut = X[i:i + 1].copy()
+    b = int(np.argmax(mut[0, :, j]) + 1) % 4
+    mut[0, :, j] = 0
+    mut[0, b, j] = 1
+    with torch.no_grad():
+        change = model.task_logits(torch.from_numpy(mut))[0, 0].item() - logits[i, 0]
+    assert out["task_ism"][0, b, j] == pytest.approx(change, abs=1e-4)
+    with pytest.raises(ValueError, match="task must be in"):
+        with explaining_task(model, 3):
+            pass
