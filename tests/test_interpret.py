@@ -268,3 +268,37 @@ def test_per_task_maps_explain_each_tasks_own_logit(strands):
     with pytest.raises(ValueError, match="task must be in"):
         with explaining_task(model, 3):
             pass
+
+
+def test_per_task_maps_reach_the_motifs_stage(tmp_path):
+    """The interpret stage of a multi-task model with interpret.per_task stores each task's maps (rows of
+    the split that carry the task's motif); the motifs stage discovers in them; a one-task model stores
+    none."""
+    from deepmotif.config import DEFAULTS
+    from deepmotif.data.prepare import load_task_labels, prepare, save_dataset
+    from deepmotif.interpret import write_interpretation
+    from deepmotif.motifs import write_motifs
+    from deepmotif.train import save_model
+
+    words = ([2, 0, 3, 0, 0, 2, 1, 0], [1, 1, 0, 0, 3, 2, 2, 3], [0, 1, 2, 3, 3, 2, 1, 0])
+    cfg = {"seq_len": 60, "seed": 2, "synthetic": {"n_train": 40, "n_test": 60, "min_motifs": 1, "max_motifs": 2}}
+    data = tmp_path / "data.npz"
+    save_dataset(data, prepare({"name": "K3", "source": "synthetic_multi"}, cfg, [np.eye(4)[:, w] for w in words]),
+                 planted_names=np.array(["a", "b", "c"]))
+    settings = {"n_top": 20, "methods": ["saliency", "ism"], "per_task": {"enabled": True, "n_top": 8}}
+    labels = load_task_labels(data, "test")
+    for tasks in (3, 1):
+        params = {"filters": 4, "kernels": [5], "tasks": tasks}
+        torch.manual_seed(0)
+        save_model(tmp_path / "best.pt", build_model("cnn", **params), "cnn", params)
+        write_interpretation(tmp_path / "best.pt", data, settings, tmp_path / "saliency.npz", tmp_path / "interpret.npz")
+        with np.load(tmp_path / "interpret.npz") as z:
+            if tasks == 1:
+                assert not [k for k in z.files if k.startswith("task_")]
+                continue
+            assert z["task_saliency"].shape == (24, 4, 60) and z["task_ism"].shape == (24, 4, 60)
+            assert labels[z["task_index"], z["task_task"]].all()  # every row carries the task it explains
+        info = tmp_path / "info.tsv"
+        write_motifs("K3", "cnn", data, tmp_path / "saliency.npz", tmp_path / "interpret.npz", DEFAULTS["motifs"],
+                     tmp_path / "motifs.meme", info_out=info)
+        assert {"saliency", "ism"} <= set(np.loadtxt(info, dtype=str, skiprows=1, usecols=3, ndmin=1))
