@@ -311,7 +311,7 @@ def pool_motifs(groups: list[list[DiscoveredMotif]], max_motifs: int = DEFAULTS[
     seqlets lie on the sites of kept motifs (same sequence, overlapping by at least half the narrower
     motif). Duplicates are decided by sites, not by similar matrices: a task's output that also responds to
     another task's motif finds that motif on the same sites, while motifs that share a core (MAFK's MARE and
-    FOSL1's TGASTCA, whose CWMs align at cosine 0.88) sit on different sites.
+    FOSL1's TGASTCA, whose CWMs align at cosine 0.80 in KOO12's CNN) sit on different sites.
 
     Parameters
     ----------
