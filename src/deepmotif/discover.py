@@ -304,6 +304,49 @@ def discover(X: np.ndarray, attr: np.ndarray, *, window: int = DEFAULTS["window"
     return found[:max_motifs]
 
 
+def pool_motifs(groups: list[list[DiscoveredMotif]], max_motifs: int = DEFAULTS["max_motifs"],
+                shared: float = 0.5) -> list[tuple[int, DiscoveredMotif]]:
+    """Pool motifs discovered on several maps of overlapping sequences (one group per task of a multi-task
+    model), dropping duplicates: most seqlets first, a motif is dropped when at least ``shared`` of its
+    seqlets lie on the sites of kept motifs (same sequence, overlapping by at least half the narrower
+    motif). Duplicates are decided by sites, not by similar matrices: a task's output that also responds to
+    another task's motif finds that motif on the same sites, while motifs that share a core (MAFK's MARE and
+    FOSL1's TGASTCA, whose CWMs align at cosine 0.80 in KOO12's CNN) sit on different sites.
+
+    Parameters
+    ----------
+    groups : list of list of DiscoveredMotif
+        The motifs of each map; seqlet rows (column 0) must name the same sequence by the same number in
+        every group.
+    max_motifs : int
+        Motifs returned at most.
+    shared : float
+        Share of a motif's seqlets on kept motifs' sites above which it is a duplicate, in (0, 1].
+
+    Returns
+    -------
+    list of (int, DiscoveredMotif)
+        (group index, motif) pairs, most seqlets first.
+    """
+    if not 0 < shared <= 1:
+        raise ValueError(f"shared must be in (0, 1], got {shared}")
+    pool = sorted(((g, m) for g, found in enumerate(groups) for m in found), key=lambda p: -p[1].n_seqlets)
+    kept: list[tuple[int, DiscoveredMotif]] = []
+    sites: dict[int, list[tuple[int, int]]] = {}  # sequence → (start, end) of the kept motifs' seqlets
+    for g, m in pool:
+        width = m.pfm.shape[1]
+        on_kept = sum(any(min(e, start + width) - max(b, start) >= min(width, e - b) / 2 for b, e in sites.get(row, ()))
+                      for row, start in m.seqlets[:, :2].tolist())
+        if on_kept >= shared * len(m.seqlets):
+            continue
+        kept.append((g, m))
+        for row, start in m.seqlets[:, :2].tolist():
+            sites.setdefault(row, []).append((start, start + width))
+        if len(kept) == max_motifs:
+            break
+    return kept
+
+
 def pfm_similarity(a: np.ndarray, b: np.ndarray) -> float:
     """Best Pearson correlation of two (4, w) matrices over their relative offsets (overlap at least 3/4 of
     the narrower, and 4 columns) and both strands of ``b``; -1 when no offset overlaps enough."""

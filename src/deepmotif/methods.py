@@ -35,6 +35,9 @@ class Method:
     in_motifs_file : bool
         Its motifs are written by the motifs stage (``motifs.meme``); the first-layer filters' are the
         interpret job's own ``filters.meme``.
+    per_task : bool
+        An attribution map that ``interpret.per_task`` also computes of each task's own logit, on that
+        task's positives, for multi-task models (:func:`deepmotif.interpret.task_maps`).
     compute : callable or None
         ``compute(model, X, settings, device)`` → the arrays it adds to ``interpret.npz``; ``settings`` is the
         whole ``interpret`` section (defaults filled in). None for saliency, which the interpret job saves in
@@ -46,6 +49,7 @@ class Method:
     needs_conv: bool = False
     per_position: bool = True
     in_motifs_file: bool = True
+    per_task: bool = False
     compute: Callable[..., dict[str, np.ndarray]] | None = None
 
 
@@ -117,11 +121,11 @@ def _filters(model, X, settings, device):
 
 #: every method, in the order of the motif tables' rows (and of computing them)
 REGISTRY: dict[str, Method] = {m.name: m for m in (
-    Method("saliency", (("saliency", "saliency"),)),
+    Method("saliency", (("saliency", "saliency"),), per_task=True),
     Method("temporal", (("temporal_fwd", "temporal fwd"), ("temporal_bwd", "temporal bwd")), compute=_temporal),
-    Method("ism", (("ism", "ISM"),), compute=_ism),
-    Method("deeplift", (("deeplift", "DeepLIFT-SHAP"),), compute=_deeplift),
-    Method("ig", (("ig", "integrated gradients"),), compute=_ig),
+    Method("ism", (("ism", "ISM"),), per_task=True, compute=_ism),
+    Method("deeplift", (("deeplift", "DeepLIFT-SHAP"),), per_task=True, compute=_deeplift),
+    Method("ig", (("ig", "integrated gradients"),), per_task=True, compute=_ig),
     Method("convact", (("convact", "conv. activation"),), needs_conv=True, compute=_convact),
     Method("classopt", (("classopt", "class optimisation"),), per_position=False, compute=_classopt),
     Method("filters", (("filters", "best filter"),), needs_conv=True, per_position=False, in_motifs_file=False,
@@ -136,5 +140,7 @@ CONV_METHODS = tuple(name for name, m in REGISTRY.items() if m.needs_conv)
 VIEW_LABELS = {view: label for m in REGISTRY.values() for view, label in m.views}
 #: the per-position views motif discovery reads, in table order
 MAP_VIEWS = tuple(view for m in REGISTRY.values() if m.per_position for view, _ in m.views)
+#: the methods whose maps `interpret.per_task` computes per task of a multi-task model, in table order
+TASK_METHODS = tuple(name for name, m in REGISTRY.items() if m.per_task)
 #: the views whose motifs the motifs stage writes, in table order
 MOTIF_VIEWS = tuple(view for m in REGISTRY.values() if m.in_motifs_file for view, _ in m.views)

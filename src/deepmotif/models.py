@@ -89,11 +89,27 @@ def one_strand(model: nn.Module):
         model.strands = strands
 
 
+@contextlib.contextmanager
+def explaining_task(model: nn.Module, task: int):
+    """Within the block a multi-task ``model`` scores with task ``task``'s own logit instead of
+    :func:`any_log_odds` of all tasks (``forward`` and ``head``, so every interpretation method explains that
+    task: Koo & Ploenzke explain each class of a multi-task model on its own positives)."""
+    tasks = model.linear.out_features
+    if not 0 <= task < tasks:
+        raise ValueError(f"task must be in [0, {tasks}), got {task}")
+    model.task = int(task)
+    try:
+        yield model
+    finally:
+        model.task = None
+
+
 class _Head(nn.Module):
     """The scoring head shared by the architectures: dropout, linear layer to ``tasks`` logits, one score,
     of one strand or of both (``strands``, see the module docstring)."""
 
     strands = "single"
+    task = None  # a task whose own logit is the score (:func:`explaining_task`); None: any task
 
     def _set_strands(self, strands: str) -> None:
         if strands not in STRANDS:
@@ -108,8 +124,9 @@ class _Head(nn.Module):
 
     def head(self, h: torch.Tensor) -> torch.Tensor:
         """(N, features) pooled features of one strand → (N,) score (:func:`any_log_odds` of the task
-        logits)."""
-        return any_log_odds(self.linear(self.dropout(h)))
+        logits, or the logit of :attr:`task` when one is set)."""
+        logits = self.linear(self.dropout(h))
+        return any_log_odds(logits) if self.task is None else logits[:, self.task]
 
     def task_logits(self, x: torch.Tensor) -> torch.Tensor:
         """(N, 4, L) → (N, tasks) logits of every task (what multi-task training fits), per ``strands``."""

@@ -444,6 +444,43 @@ def method_maps(X: np.ndarray, saliency_map: np.ndarray, extra: dict, credit: in
     return {m: maps[m] for m in MAP_VIEWS if m in maps}
 
 
+def task_views(extra: dict) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """The per-task maps of ``interpret.npz`` (``interpret.per_task``) by view: (one-hot of the explained
+    rows, their (M, 4, L) map as :func:`method_maps` makes it, the task of each row, its row of the split);
+    {} without them."""
+    if "task_index" not in extra or "task_saliency" not in extra:
+        return {}
+    X, task, rows = extra["task_onehot"], np.asarray(extra["task_task"]), np.asarray(extra["task_index"])
+    stored = {m: extra[f"task_{m}"] for m in ("ism", "deeplift", "ig") if f"task_{m}" in extra}
+    maps = method_maps(X, extra["task_saliency"], stored)
+    return {view: (X, m, task, rows) for view, m in maps.items()}
+
+
+def discover_per_task(X: np.ndarray, view: np.ndarray, task: np.ndarray, rows: np.ndarray, params: dict) -> list:
+    """Motifs of a multi-task model's per-task maps: :func:`deepmotif.discover.discover` on each task's rows,
+    pooled without duplicates (:func:`deepmotif.discover.pool_motifs`: a motif mostly on the sites of a
+    larger one, e.g. another task's motif that this task's output also responds to, is dropped). ``rows``
+    names each row's sequence (its row of the split: a sequence of several tasks is explained once per
+    task). A motif's ``support`` is the share of its task's rows carrying it; its seqlets' rows index ``X``."""
+    from dataclasses import replace
+
+    from deepmotif.discover import discover, pool_motifs
+
+    at_of, originals, groups = [], [], []
+    for k in np.unique(task):
+        at = np.flatnonzero(task == k)
+        found = discover(X[at], view[at], **params)
+        at_of.append(at)
+        originals.append(found)
+        groups.append([replace(m, seqlets=np.column_stack([rows[at][m.seqlets[:, 0]], m.seqlets[:, 1:]]))
+                       for m in found])
+    out = []
+    for g, m in pool_motifs(groups, int(params["max_motifs"])):  # seqlets back from sequences to rows of X
+        own = originals[g][next(i for i, c in enumerate(groups[g]) if c is m)]
+        out.append(replace(m, seqlets=np.column_stack([at_of[g][own.seqlets[:, 0]], own.seqlets[:, 1:]])))
+    return out
+
+
 def paper_windows(maps: dict[str, np.ndarray], extra: dict, width: int, length: int) -> dict[str, np.ndarray]:
     """Window starts (before alignment) of the Deep Motif Dashboard's procedure, per sequence-specific
     method: the strongest width-``width`` window of each attribution map of :func:`method_maps`
@@ -476,6 +513,8 @@ def load_explained(data_file, saliency_file, interpret_file=None
             if not np.array_equal(z["index"], idx):
                 raise InputError("interpret file and saliency file explain different sequences", path=interpret_file)
             extra = {k: z[k] for k in z.files}
+    if "task_index" in extra:  # per-task maps (interpret.per_task) explain other rows of the split
+        extra["task_onehot"] = X[extra["task_index"]]
     return idx, X[idx], attr, extra, split
 
 
@@ -562,8 +601,12 @@ def extract_motifs(tf: str, arch: str, X: np.ndarray, attr: np.ndarray, extra: d
                      "width": motif.width if motif is not None else 0})
 
     maps = method_maps(X, attr, extra, credit=int(params["window"]))
+    per_task = task_views(extra)
     for method, view in maps.items():
-        found = discover(X, view, **params)
+        if method in per_task:
+            found = discover_per_task(*per_task[method], params)
+        else:
+            found = discover(X, view, **params)
         if not found:  # the match table keeps the view's row
             add(method, None, 0, support=0.0)
         for rank, (motif, d) in enumerate(zip(to_motifs(found, f"{tf}.{arch}.{method}", tf), found), start=1):
