@@ -51,7 +51,8 @@ def test_bad_yaml_names_line(tmp_path):
         load_config(path)
 
 
-@pytest.mark.parametrize("name", ["config.yaml", "groundtruth.yaml", "deepbind_encode.yaml", "encode_hg19.yaml"])
+@pytest.mark.parametrize("name", ["config.yaml", "groundtruth.yaml", "deepresolve.yaml", "deepbind_encode.yaml",
+                                  "encode_hg19.yaml"])
 def test_shipped_configs_satisfy_the_schema_and_their_sheets_check(name, monkeypatch):
     """Every shipped config passes the schema, and its TF sheet the semantic checks (where the sheet's
     input files exist: the DeepBind sets live in ../shared/data)."""
