@@ -18,7 +18,7 @@ import pandas as pd
 
 from deepmotif.architectures import ARCHITECTURES
 from deepmotif.errors import InputError
-from deepmotif.io_utils import atomic_path, read_json_object, write_json
+from deepmotif.io_utils import atomic_path, read_json_object, save_figure, write_json
 
 #: columns :func:`compare_models` needs in the performance table (``results/tables/auroc.tsv``)
 REQUIRED_COLUMNS = ("tf", "architecture", "test_auroc", "test_aupr")
@@ -293,10 +293,7 @@ def write_performance_figure(table: pd.DataFrame, png: str | Path | None, svg: s
     import matplotlib.pyplot as plt
 
     fig = plot_performance(table, models)
-    for path, fmt in ((png, "png"), (svg, "svg")):
-        if path:
-            with atomic_path(path) as tmp:
-                fig.savefig(tmp, format=fmt, dpi=120, metadata={"Date": None} if fmt == "svg" else None)
+    save_figure(fig, {"png": png, "svg": svg}, dpi=120, svg_metadata={"Date": None})
     plt.close(fig)
 
 

@@ -107,6 +107,15 @@ def atomic_folder(path: str | Path) -> Iterator[Path]:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
+def save_figure(fig, paths: dict[str, str | Path | None], dpi: int, svg_metadata: dict | None = None) -> None:
+    """Save a matplotlib figure atomically once per format of ``paths`` (format → file; None: not wanted);
+    ``svg_metadata`` is the SVG's metadata (``{"Date": None}``: no creation date). The caller closes it."""
+    for fmt, path in paths.items():
+        if path:
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, format=fmt, dpi=dpi, metadata=svg_metadata if fmt == "svg" else None)
+
+
 def _nearly_full(folder: Path, margin: int = 1 << 20) -> bool:
     """Whether the file system of ``folder`` has less than ``margin`` bytes left for this user."""
     try:

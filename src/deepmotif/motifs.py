@@ -11,7 +11,7 @@ import numpy as np
 
 from deepmotif.io_utils import open_npz
 from deepmotif.memeio import Motif
-from deepmotif.methods import MAP_VIEWS
+from deepmotif.methods import MAP_VIEWS, TASK_METHODS
 
 
 def top_positives(scores: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
@@ -451,7 +451,7 @@ def task_views(extra: dict) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarra
     if "task_index" not in extra or "task_saliency" not in extra:
         return {}
     X, task, rows = extra["task_onehot"], np.asarray(extra["task_task"]), np.asarray(extra["task_index"])
-    stored = {m: extra[f"task_{m}"] for m in ("ism", "deeplift", "ig") if f"task_{m}" in extra}
+    stored = {m: extra[f"task_{m}"] for m in TASK_METHODS if m != "saliency" and f"task_{m}" in extra}
     maps = method_maps(X, extra["task_saliency"], stored)
     return {view: (X, m, task, rows) for view, m in maps.items()}
 

@@ -321,15 +321,12 @@ def dashboard_figure(tf: str, data_file, model_files: list, interpret_files: lis
 def write_dashboard(png, svg, tf: str, data_file, model_files, interpret_files, motif_files, matches_file,
                     jaspar_file, filter_files=None, width: int = 15, hits_file=None) -> None:
     """Draw :func:`dashboard_figure` and save it as PNG and SVG (atomically)."""
-    from deepmotif.io_utils import atomic_path
+    from deepmotif.io_utils import save_figure
 
     plt = _plt()
     fig = dashboard_figure(tf, data_file, model_files, interpret_files, motif_files, matches_file, jaspar_file,
                            filter_files, width, hits_file)
-    for path, fmt in ((png, "png"), (svg, "svg")):
-        if path:
-            with atomic_path(path) as tmp:
-                fig.savefig(tmp, format=fmt, dpi=100)
+    save_figure(fig, {"png": png, "svg": svg}, dpi=100)
     plt.close(fig)
 
 
@@ -355,6 +352,8 @@ def software_versions() -> dict[str, str]:
 #: ground-truth tables on a page of their own
 INDEX, GROUNDTRUTH_PAGE, TF_FOLDER, JASPAR_FOLDER = "index.html", "groundtruth.html", "tf", "jaspar"
 DEEPRESOLVE_PAGE = "deepresolve.html"
+#: the link back to the index from a page beside it
+BACK = f'<p><a href="{INDEX}">← all TFs</a></p>'
 #: the PWM baseline's name in the AUROC table (deepmotif.evaluate)
 PWM = "pwm"
 #: sheet columns of the summary table, where the sheet has them (``lab``: the ENCODE uniform sheet only)
@@ -585,7 +584,7 @@ def _comparison_html(comparison_file, figure: str | None) -> str:
 def _groundtruth_html(files) -> str:
     """The ground-truth page (deepmotif.groundtruth): attribution AUROC pivoted to method × architecture,
     recovery counts per architecture × method, then the tables."""
-    parts = ['<h1>Ground-truth benchmark (planted motifs)</h1><p><a href="index.html">← all TFs</a></p>'
+    parts = [f"<h1>Ground-truth benchmark (planted motifs)</h1>{BACK}"
              "<p>Attribution AUROC: per-sequence AUROC of each "
              "method's per-base score for the planted bases, mean over the explained positive test sequences "
              "(Koo &amp; Ploenzke 2021). Filters: share of first-layer filters whose best JASPAR hit (E &lt; "
@@ -612,7 +611,7 @@ def _deepresolve_html(fiv_file, figures: list[Path], images: "_Images") -> str:
     """The DeepResolve page (deepmotif.interpret.resolve): per task of each model its three most important
     channels with their filters' JASPAR matches and its number of non-additive channels, then each model's
     heat maps (``results/<TF>/<arch>/deepresolve.png``)."""
-    parts = ['<h1>DeepResolve</h1><p><a href="index.html">← all TFs</a></p><p>Per task, gradient ascent from '
+    parts = [f"<h1>DeepResolve</h1>{BACK}<p>Per task, gradient ascent from "
              "random feature maps (the map leaving the first convolution block) on its logit: the overall "
              "feature importance (OFIV) of each channel, its inconsistency across starts and a non-additive "
              "flag; a channel is named by its first-layer filter's best JASPAR match.</p>"]

@@ -156,8 +156,8 @@ def write_interpretation(model_file, data_file, settings: dict, out, methods_out
     input) and ``saliency_corrected`` (|gradient - its mean over bases| x input, Majdandzic et al. 2023, which
     the ground-truth benchmark scores), ``arch`` and ``split``; ``methods_out`` (``interpret.npz``) the same
     index, logits, arch and split plus :func:`compute_methods`' arrays, and for a multi-task model with
-    ``per_task.enabled`` the per-task maps of :func:`task_maps` (rows of the split, ``task_index``). ``settings`` is the ``interpret``
-    section (keys left out: the defaults); both files are written atomically.
+    ``per_task.enabled`` the per-task maps of :func:`task_maps` (rows of the split, ``task_index``).
+    ``settings`` is the ``interpret`` section (keys left out: the defaults); both files are written atomically.
     """
     from deepmotif.config import DEFAULTS, merge
     from deepmotif.data.prepare import load_explained_set

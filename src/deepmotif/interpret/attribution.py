@@ -39,7 +39,6 @@ score directly; DeepLIFT explains each strand's network on its own and combines 
 
 from __future__ import annotations
 
-import functools
 import warnings
 
 import numpy as np
@@ -48,7 +47,7 @@ import torch.nn.functional as F
 
 from deepmotif.data.onehot import reverse_complement
 from deepmotif.data.shuffle import dinucleotide_shuffle
-from deepmotif.interpret.saliency import _no_cudnn_rnn, input_gradients, pool2, unpool2
+from deepmotif.interpret.saliency import _no_cudnn_rnn, input_gradients, pool2, replaced_forward, unpool2
 from deepmotif.interpret.inputs import check_one_hot, model_device
 
 
@@ -264,10 +263,9 @@ def _rescale_totals(model, modules, rep, ref, step, device) -> np.ndarray:
         return y
 
     out = np.empty(rep.shape[0:1] + rep.shape[2:], dtype=np.float32)
-    for module in modules:  # the rule computes the module's output: no second forward pass through it
-        module.forward = functools.partial(rule, module)
+    # the rule computes the module's output: no second forward pass through it
     try:
-        with _no_cudnn_rnn(device):
+        with _no_cudnn_rnn(device), replaced_forward(modules, rule):
             for i in range(0, len(rep), step):
                 made.clear()
                 x = torch.from_numpy(rep[i:i + step]).to(device).requires_grad_(True)
@@ -276,8 +274,6 @@ def _rescale_totals(model, modules, rep, ref, step, device) -> np.ndarray:
                 out[i:i + step] = ((x.detach() - r) * grad).sum(dim=1).cpu().numpy()
     finally:
         made.clear()
-        for module in modules:
-            del module.forward
     return out
 
 

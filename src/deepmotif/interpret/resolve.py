@@ -344,13 +344,9 @@ def write_resolve(tf: str, arch: str, model_file, data_file, settings: dict | No
     write_tsv(fiv_out, fiv)
     write_tsv(similarity_out, pairs)
     if png:
-        from deepmotif.io_utils import atomic_path
-        from deepmotif.report import _plt
+        from deepmotif.io_utils import save_figure
 
-        fig = resolve_figure(fiv, pairs)
-        with atomic_path(png) as tmp:
-            fig.savefig(tmp, format="png", dpi=120)
-        _plt().close(fig)
+        save_figure(resolve_figure(fiv, pairs), {"png": png}, dpi=120)
     return fiv, pairs
 
 
@@ -367,10 +363,10 @@ def resolve_figure(fiv, pairs, top: int = 5):
     Returns
     -------
     matplotlib.figure.Figure
+        Not registered with pyplot: nothing to close.
     """
-    from deepmotif.report import _plt
+    from matplotlib.figure import Figure
 
-    plt = _plt()
     tasks = list(pairs.sort_values("order_a").drop_duplicates("task_a")["task_a"])
     channels = sorted(set(fiv[fiv["rank"] <= top]["channel"]))
     grid = fiv.pivot(index="task", columns="channel", values="ofiv").reindex(index=tasks, columns=channels)
@@ -380,8 +376,8 @@ def resolve_figure(fiv, pairs, top: int = 5):
     sim = pairs.pivot(index="task_a", columns="task_b", values="ofiv_correlation").reindex(index=tasks, columns=tasks)
     lab = pairs.pivot(index="task_a", columns="task_b", values="label_correlation").reindex(index=tasks, columns=tasks)
     both = np.where(np.triu(np.ones((n, n), dtype=bool), 1), sim.to_numpy(), lab.to_numpy())
-    fig, (a, b) = plt.subplots(1, 2, figsize=(4 + 0.35 * len(channels) + 0.4 * n, 1.5 + 0.35 * n),
-                               gridspec_kw={"width_ratios": [max(len(channels), 1), max(n, 1)]})
+    fig = Figure(figsize=(4 + 0.35 * len(channels) + 0.4 * n, 1.5 + 0.35 * n))
+    a, b = fig.subplots(1, 2, gridspec_kw={"width_ratios": [max(len(channels), 1), max(n, 1)]})
     limit = float(np.nanmax(np.abs(grid.to_numpy()))) or 1.0
     im = a.imshow(grid.to_numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
     rows, cols = np.nonzero(flags.fillna(False).to_numpy().astype(bool))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 
 import numpy as np
 import torch
@@ -56,17 +57,23 @@ class _Pool2(torch.autograd.Function):
 
 
 @contextlib.contextmanager
-def _fast_pools(model: torch.nn.Module):
-    """Within the block the model's width-2 max-pools (:func:`is_pool2`) run as :func:`pool2`: the same
-    values and gradients."""
-    pools = [m for m in model.modules() if is_pool2(m)]
-    for m in pools:
-        m.forward = lambda x, m=m: _Pool2.apply(x, m.ceil_mode)
+def replaced_forward(modules, forward):
+    """Within the block each module of ``modules`` computes ``forward(module, x)`` instead of its own
+    ``forward`` (an instance attribute over the class's method, removed afterwards)."""
+    for m in modules:
+        m.forward = functools.partial(forward, m)
     try:
         yield
     finally:
-        for m in pools:
+        for m in modules:
             del m.forward
+
+
+def _fast_pools(model: torch.nn.Module):
+    """Within the block the model's width-2 max-pools (:func:`is_pool2`) run as :func:`pool2`: the same
+    values and gradients."""
+    return replaced_forward([m for m in model.modules() if is_pool2(m)],
+                            lambda m, x: _Pool2.apply(x, m.ceil_mode))
 
 
 def input_gradients(model: torch.nn.Module, X: np.ndarray, batch_size: int = 32,
