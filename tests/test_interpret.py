@@ -12,7 +12,7 @@ from conftest import LinearModel
 from deepmotif.data.onehot import codes_to_one_hot
 from deepmotif.interpret.attribution import (correct_gradients, corrected_saliency, deep_lift_shap,
                                              integrated_gradients)
-from deepmotif.interpret.class_optimization import class_optimize, optimized_motif
+from deepmotif.interpret.class_optimization import class_optimize, optimised_sequences
 from deepmotif.interpret.filters import conv_activation_windows, filter_motifs
 from deepmotif.interpret.ism import ism
 from deepmotif.interpret.temporal import temporal_scores, temporal_scores_naive
@@ -133,27 +133,57 @@ def test_windowed_ism_of_a_cnn_equals_scoring_every_mutant_in_full(settings, str
 
 
 @pytest.mark.parametrize("mode", ["onehot", "softmax", "l2"])
-def test_class_optimisation_climbs_and_returns_a_pwm(mode):
+def test_class_optimisation_climbs_and_returns_a_pwm_per_restart(mode):
     model = _gata_cnn(activation="relu" if mode == "l2" else "exp", bias=0.0)
-    pwm, trace = class_optimize(model, 12, n_restarts=4, steps=80, lr=0.1, l2=1e-2, mode=mode, seed=1)
-    assert pwm.shape == (4, 12) and np.allclose(pwm.sum(axis=0), 1) and np.all(pwm >= 0)
+    pwms, trace = class_optimize(model, 12, n_restarts=4, steps=80, lr=0.1, l2=1e-2, mode=mode, seed=1)
+    assert pwms.shape == (4, 4, 12) and np.allclose(pwms.sum(axis=1), 1) and np.all(pwms >= 0)
     assert trace.shape == (4, 81)
+    assert np.all(np.diff(trace[:, -1]) <= 0)  # best restart first
     mean = trace.mean(axis=0)
     smooth = np.convolve(mean, np.ones(10) / 10, mode="valid")
     assert mean[-1] > mean[0] + 1.0
     assert np.all(np.diff(smooth) >= -1e-3 * np.abs(smooth[:-1]).max())
-    if mode == "onehot":  # the trace scores sequences: the final one is the PWM's consensus
-        best = np.eye(4, dtype=np.float32)[:, pwm.argmax(axis=0)][None]
+    sequences = optimised_sequences(pwms)
+    assert sequences.shape == pwms.shape and np.all(sequences.sum(axis=1) == 1)
+    if mode == "onehot":  # the trace scores sequences: each restart's final one is its PWM's consensus
         with torch.no_grad():
-            assert np.isclose(trace[:, -1].max(), model(torch.from_numpy(best)).item(), atol=1e-5)
+            np.testing.assert_allclose(trace[:, -1], model(torch.from_numpy(sequences)).numpy(), atol=1e-5)
     if mode != "l2":
-        motif = optimized_motif(pwm, 4, motif_id="gata.cnn.classopt")
-        assert "".join("ACGT"[i] for i in motif.pwm.argmax(axis=0)) == "GATA"
-        assert motif.pwm.shape == (4, 4) and motif.id == "gata.cnn.classopt"
+        assert "GATA" in "".join("ACGT"[i] for i in pwms[0].argmax(axis=0))
     with pytest.raises(ValueError, match="mode must be one of"):
         class_optimize(model, 12, mode="adam")
-    with pytest.raises(ValueError, match=r"width must be in \[1, 12\]"):
-        optimized_motif(pwm, 13)
+
+
+def test_class_optimisation_motif_is_discovered_on_the_optimised_sequences():
+    """The classopt motif is what the restarts' optimised sequences share where their ISM says the model
+    looks: the GATA the model scores, trimmed of the filler around it."""
+    from deepmotif.config import DEFAULTS, merge
+    from deepmotif.interpret import compute_methods
+    from deepmotif.motifs import extract_motifs
+
+    class GataAndFiller(nn.Module):  # the GATA filter's global max, plus a weak linear preference everywhere
+        def __init__(self):
+            super().__init__()
+            self.gata = _gata_cnn(activation="exp", bias=0.0)
+            self.filler = LinearModel(0.05 * np.random.default_rng(0).standard_normal((4, 40)).astype(np.float32))
+
+        def forward(self, x):
+            return self.gata(x) + self.filler(x)
+
+    model = GataAndFiller().eval()
+    X = _random_one_hot(5, 40, seed=2)
+    cfg = merge(DEFAULTS["interpret"], {"methods": ["classopt"], "classopt": {"steps": 60}})
+    extra = compute_methods(model, "cnn", X, cfg)
+    assert extra["classopt_optima"].shape == (32, 4, 40) and extra["classopt_ism"].shape == (32, 4, 40)
+    np.testing.assert_array_equal(extra["classopt_optima"][0], np.eye(4)[:, extra["classopt_pwm"].argmax(axis=0)])
+    motifs, _, info, cwms = extract_motifs("GATA1", "cnn", X, np.zeros_like(X), extra, DEFAULTS["motifs"])
+    found = [m for m in motifs if m.id.startswith("GATA1.cnn.classopt.m")]
+    assert found and found[0].id == "GATA1.cnn.classopt.m1"
+    consensus = "".join("ACGT"[i] for i in found[0].pwm.argmax(axis=0))
+    assert consensus in ("GATA", "TATC"), consensus  # the core only, on either strand
+    row = info.set_index("motif_id").loc["GATA1.cnn.classopt.m1"]
+    assert row["method"] == "classopt" and row["n_seqlets"] >= DEFAULTS["motifs"]["discover"]["min_seqlets"]
+    assert 0 < row["support"] <= 1 and cwms[f"cwm_{motifs.index(found[0])}"].shape == found[0].pwm.shape
 
 
 def _gata_data(n=200, length=30, seed=0):

@@ -252,8 +252,8 @@ def cmd_interpret(a) -> None:
          opt("--data", required=True),
          opt("--saliency", required=True),
          opt("--interpret", default=None, help="interpret --methods-out file: its methods' maps"),
-         opt("--out", required=True, help="output MEME file of the discovered motifs (ids TF.arch.method.mN) "
-             "and the class-optimised core (TF.arch.classopt)"),
+         opt("--out", required=True, help="output MEME file of the discovered motifs (ids TF.arch.method.mN; "
+             "classopt: of the class-optimised sequences)"),
          opt("--windows", default=None, help="output .npz: the paper's aggregate window of each method (for the "
              "match stage's window_match_fraction)"),
          opt("--info", default=None, help="output TSV: one row per motif (seqlets, support, mean attribution)"),

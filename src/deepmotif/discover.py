@@ -43,6 +43,10 @@ DEFAULTS = {
     "max_motifs": 20,           # motifs returned at most (most seqlets first; KOO12 plants 12)
     "trim_bits": TRIM_BITS,     # flank columns of the PFM below this information content (bits) are dropped
     "min_width": 4,             # motifs narrower than this after trimming are dropped
+    "min_contribution": 0.0,    # then flank columns whose summed |CWM| is below this share of the largest
+                                # column's are dropped too (tfmodisco-lite's report trims at 0.3 before Tomtom);
+                                # 0 = information alone (for class-optimised sequences, whose filler is sharp,
+                                # config motifs.classopt sets 0.1)
     "seed": 0,                  # random state of the null permutations and of the subsample
 }
 
@@ -181,7 +185,8 @@ def discover(X: np.ndarray, attr: np.ndarray, *, window: int = DEFAULTS["window"
              max_cluster_seqlets: int = DEFAULTS["max_cluster_seqlets"], rounds: int = DEFAULTS["rounds"],
              min_seqlets: int = DEFAULTS["min_seqlets"], min_support: float = DEFAULTS["min_support"],
              max_motifs: int = DEFAULTS["max_motifs"], trim_bits: float = DEFAULTS["trim_bits"],
-             min_width: int = DEFAULTS["min_width"], seed: int = DEFAULTS["seed"]) -> list[DiscoveredMotif]:
+             min_width: int = DEFAULTS["min_width"], min_contribution: float = DEFAULTS["min_contribution"],
+             seed: int = DEFAULTS["seed"]) -> list[DiscoveredMotif]:
     """Discover the motifs that an attribution map relies on.
 
     Seqlets are windows of ``window`` bp whose summed contribution passes the permutation-null threshold at
@@ -214,6 +219,9 @@ def discover(X: np.ndarray, attr: np.ndarray, *, window: int = DEFAULTS["window"
         At most this many motifs, most seqlets first.
     trim_bits : float
         PFM flank columns below this information content (bits) are dropped; default 0.3.
+    min_contribution : float
+        Then flank columns whose summed absolute CWM is below this share of the largest column's are dropped,
+        in [0, 1]; default 0 (off).
     Other parameters: see :data:`DEFAULTS`.
 
     Returns
@@ -232,7 +240,8 @@ def discover(X: np.ndarray, attr: np.ndarray, *, window: int = DEFAULTS["window"
     if not 0 < fdr < 1:
         raise ValueError(f"fdr must be in (0, 1), got {fdr}")
     for name, value in (("cluster_similarity", cluster_similarity), ("assign_similarity", assign_similarity),
-                        ("merge_similarity", merge_similarity), ("min_support", min_support)):
+                        ("merge_similarity", merge_similarity), ("min_support", min_support),
+                        ("min_contribution", min_contribution)):
         if not 0 <= value <= 1:
             raise ValueError(f"{name} must be in [0, 1], got {value}")
     if min_seqlets < 1 or max_motifs < 0 or rounds < 1 or max_cluster_seqlets < 2:
@@ -287,6 +296,7 @@ def discover(X: np.ndarray, attr: np.ndarray, *, window: int = DEFAULTS["window"
         starts, strands = _refine(X, rows, starts, strand[members].copy(), width, refine_shift)
         seqs, weighted = _oriented(X, rows, starts, strands, width), _oriented(cw, rows, starts, strands, width)
         lo, hi = _core(_frequencies(seqs), trim_bits, len(members))
+        lo, hi = _contributing(weighted.mean(axis=0), lo, hi, min_contribution)
         # position of the trimmed motif on the forward strand; a seqlet whose core runs past a sequence end
         # is a partial site and is dropped
         first = np.where(strands > 0, starts + lo, starts + width - hi)
@@ -509,6 +519,15 @@ def _frequencies(onehot: np.ndarray) -> np.ndarray:
     counts = onehot.astype(np.float64).sum(axis=0)
     total = counts.sum(axis=0, keepdims=True)
     return np.where(total > 0, counts / np.where(total > 0, total, 1), 0.25)
+
+
+def _contributing(cwm: np.ndarray, lo: int, hi: int, min_share: float) -> tuple[int, int]:
+    """[lo, hi) without the flank columns whose summed |CWM| is below ``min_share`` × the largest column's."""
+    weight = np.abs(cwm[:, lo:hi]).sum(axis=0)
+    if min_share <= 0 or hi <= lo or not weight.max() > 0:
+        return lo, hi
+    keep = np.flatnonzero(weight >= min_share * weight.max())
+    return lo + int(keep[0]), lo + int(keep[-1]) + 1
 
 
 def _core(pfm: np.ndarray, min_bits: float, nsites: int) -> tuple[int, int]:

@@ -94,18 +94,17 @@ def _convact(model, X, settings, device):
 
 
 def _classopt(model, X, settings, device):
-    from deepmotif.interpret.class_optimization import class_optimize
+    from deepmotif.interpret.class_optimization import class_optimize, optimised_sequences
     from deepmotif.interpret.ism import ism
 
     c = settings["classopt"]
-    pwm, trace = class_optimize(model, X.shape[2], n_restarts=int(c["restarts"]), steps=int(c["steps"]),
-                                lr=float(c["lr"]), l2=float(c["l2"]), mode=c["mode"], seed=int(c["seed"]),
-                                device=device)
-    # which positions of the optimised input the model relies on: ISM of its consensus sequence (the motifs
-    # stage keeps that part of the input as the class-optimised motif)
-    consensus = np.eye(4, dtype=np.float32)[:, np.argmax(pwm, axis=0)][None]
-    return {"classopt_pwm": pwm, "classopt_trace": trace,
-            "classopt_ism": ism(model, consensus, batch_size=int(settings["ism"]["batch_size"]), device=device)}
+    pwms, trace = class_optimize(model, X.shape[2], n_restarts=int(c["restarts"]), steps=int(c["steps"]),
+                                 lr=float(c["lr"]), l2=float(c["l2"]), mode=c["mode"], seed=int(c["seed"]),
+                                 device=device)
+    # the motif the optimised sequences share is discovered on their ISM (deepmotif.motifs.extract_motifs)
+    optima = optimised_sequences(pwms)
+    return {"classopt_pwm": pwms[0], "classopt_trace": trace, "classopt_optima": optima,
+            "classopt_ism": ism(model, optima, batch_size=int(settings["ism"]["batch_size"]), device=device)}
 
 
 def _filters(model, X, settings, device):

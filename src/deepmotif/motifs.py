@@ -265,8 +265,7 @@ def ism_importance(ism_map: np.ndarray, X: np.ndarray) -> np.ndarray:
 
 def informative_offset(pwm: np.ndarray, width: int) -> int:
     """Start of the width-``width`` window of ``pwm`` with the largest summed information content (first on
-    ties; the window :func:`deepmotif.interpret.class_optimization.optimized_motif` keeps); 0 when ``width``
-    >= the motif's width."""
+    ties); 0 when ``width`` >= the motif's width."""
     p = np.asarray(pwm, dtype=np.float64)
     info = 2 + np.where(p > 0, p * np.log2(np.where(p > 0, p, 1)), 0).sum(axis=0)
     if width >= len(info):
@@ -518,54 +517,21 @@ def load_explained(data_file, saliency_file, interpret_file=None
     return idx, X[idx], attr, extra, split
 
 
-def classopt_core(pwm: np.ndarray, ism_map: np.ndarray | None, width: int, trim_bits: float,
-                  min_importance: float = 0.1, motif_id: str = "classopt", name: str = "") -> Motif | None:
-    """The part of a class-optimised input the model relies on, as a motif.
-
-    With ``ism_map`` (the ISM of the input's consensus sequence, (1, 4, L) or (4, L)): the width-``width``
-    window of the largest summed observed-base importance (:func:`ism_importance`), its flank columns whose
-    importance is below ``min_importance`` × the window's largest dropped; without it, the most informative
-    window (the paper's). Then flank columns below ``trim_bits`` bits are trimmed (:func:`deepmotif.trim.trim`).
-    (Pulling each column towards uniform by its relative importance was tried on the demo: it shortened the
-    cores so much that NFYB's lost significance; not used.)
-    Every column of an optimised input is sharp, so information alone does not tell the motif from the
-    filler around it. None when nothing is left.
-    """
-    from deepmotif.trim import trim
-
-    pwm = np.asarray(pwm, dtype=np.float64)
-    width = min(int(width), pwm.shape[1])
-    if ism_map is None:
-        start = informative_offset(pwm, width)
-        stop = start + width
-    else:
-        d = np.asarray(ism_map, dtype=np.float64).reshape(1, 4, -1)
-        consensus = np.eye(4)[:, np.argmax(pwm, axis=0)][None]
-        imp = ism_importance(d, consensus).sum(axis=1)[0]
-        start = int(best_windows(imp[None], width)[0])
-        window = imp[start:start + width]
-        if not window.max() > 0:
-            return None
-        keep = np.flatnonzero(window >= min_importance * window.max())
-        start, stop = start + int(keep[0]), start + int(keep[-1]) + 1
-    return trim(Motif(id=motif_id, name=name, pwm=pwm[:, start:stop].copy()), trim_bits)
-
-
 def extract_motifs(tf: str, arch: str, X: np.ndarray, attr: np.ndarray, extra: dict, settings: dict
                    ) -> tuple[list[Motif], dict[str, np.ndarray], "pd.DataFrame", dict[str, np.ndarray]]:
-    """Every motif one model's maps hold: discovered motifs of each per-position view, the class-optimised
-    input's core, and the paper's aggregate windows.
+    """Every motif one model's maps hold: discovered motifs of each per-position view and of the class-optimised
+    sequences (their ISM importance), and the paper's aggregate windows.
 
     Parameters
     ----------
     tf, arch : str
         Names in the motif ids (``TF.arch.method.mN`` for the N-th discovered motif of a view, 1 = most
-        seqlets; ``TF.arch.classopt`` for class optimisation).
+        seqlets).
     X, attr, extra : numpy.ndarray, numpy.ndarray, dict
         The explained sequences, their saliency map and the arrays of ``interpret.npz``
         (:func:`load_explained`).
     settings : dict
-        The ``motifs`` config section (``width``, ``max_shift``, ``trim_bits``, ``discover``).
+        The ``motifs`` config section (``width``, ``max_shift``, ``trim_bits``, ``discover``, ``classopt``).
 
     Returns
     -------
@@ -579,7 +545,8 @@ def extract_motifs(tf: str, arch: str, X: np.ndarray, attr: np.ndarray, extra: d
         ``TF.arch.method`` with ``motif_rank`` and ``n_seqlets`` 0.
     cwms : dict
         ``ids`` and, per motif ``i``, ``cwm_i`` (its contribution-weighted matrix) and ``seqlets_i``
-        (sequence, start, strand rows; sequences as rows of ``X``).
+        (sequence, start, strand rows; sequences as rows of ``X``, for ``classopt`` rows of the optimised
+        sequences ``extra["classopt_optima"]``).
     """
     import pandas as pd
 
@@ -602,19 +569,17 @@ def extract_motifs(tf: str, arch: str, X: np.ndarray, attr: np.ndarray, extra: d
 
     maps = method_maps(X, attr, extra, credit=int(params["window"]))
     per_task = task_views(extra)
-    for method, view in maps.items():
-        if method in per_task:
-            found = discover_per_task(*per_task[method], params)
-        else:
-            found = discover(X, view, **params)
+    found_in = {method: discover_per_task(*per_task[method], params) if method in per_task
+                else discover(X, view, **params) for method, view in maps.items()}
+    if "classopt_optima" in extra:  # what the restarts' optimised sequences share, by their ISM
+        optima = np.asarray(extra["classopt_optima"], dtype=np.float32)
+        found_in["classopt"] = discover(optima, ism_importance(extra["classopt_ism"], optima),
+                                        **{**params, **settings["classopt"]})
+    for method, found in found_in.items():
         if not found:  # the match table keeps the view's row
             add(method, None, 0, support=0.0)
         for rank, (motif, d) in enumerate(zip(to_motifs(found, f"{tf}.{arch}.{method}", tf), found), start=1):
             add(method, motif, rank, d.cwm, d.seqlets, d.n_seqlets, d.support, d.mean_attribution)
-    if "classopt_pwm" in extra:
-        core = classopt_core(extra["classopt_pwm"], extra.get("classopt_ism"), width, float(settings["trim_bits"]),
-                             motif_id=f"{tf}.{arch}.classopt", name=tf)
-        add("classopt", core, 1, None if core is None else core.pwm, np.zeros((0, 3), np.int64))
     cwms["ids"] = np.asarray([m.id for m in motifs], dtype=str)
     windows = {"width": np.asarray(width), "tf": np.asarray(tf), "arch": np.asarray(arch)}
     starts = paper_windows(maps, extra, width, X.shape[2])

@@ -644,19 +644,17 @@ def read_cwms(cwm_files: list[str | Path]) -> dict[str, np.ndarray]:
 
 def _discovered_html(tf: str, motif_table: pd.DataFrame, cwms: dict[str, np.ndarray], targets: dict,
                      images: _Images) -> str:
-    """One line per discovered (or class-optimised) motif of ``tf`` with a matched core: its CWM logo with its
-    support, and the logo of its best JASPAR hit (one file per matrix, shared by all TFs) with the q-value
-    and the verdict of its top 3 hits."""
+    """One line per discovered motif of ``tf`` (class-optimised sequences' included) with a matched core: its
+    CWM logo with its support, and the logo of its best JASPAR hit (one file per matrix, shared by all TFs)
+    with the q-value and the verdict of its top 3 hits."""
     parts = []
     shown = motif_table[(motif_table["status"] == "matched") & motif_table["motif_id"].isin(list(cwms))]
     for row in shown.to_dict("records"):  # discovered and class-optimised motifs (filters have their own row)
         support = "" if pd.isna(row.get("support")) else f", {int(row['n_seqlets'])} seqlets in {row['support']:.0%} of sequences"
-        signed = row["method"] != "classopt"  # a class-optimised input has no contributions: its PWM is shown
-        kind = "CWM" if signed else "PWM"
         motif_id = str(row["motif_id"])
-        images.logo(f"{TF_FOLDER}/{tf}/{motif_id}.png", cwms[motif_id], signed=signed)
+        images.logo(f"{TF_FOLDER}/{tf}/{motif_id}.png", cwms[motif_id], signed=True)
         # image paths relative to the TF's page in TF_FOLDER
-        cells = [_figure(f"{tf}/{motif_id}.png", motif_id, f"{motif_id} ({kind}{support})")]
+        cells = [_figure(f"{tf}/{motif_id}.png", motif_id, f"{motif_id} (CWM{support})")]
         best = targets.get(row["hit1_id"]) if isinstance(row["hit1_id"], str) else None
         if best is not None:
             verdict = "own matrix" if row["recovered"] else "family" if row["family_recovered"] else "other"

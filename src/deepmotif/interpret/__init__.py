@@ -49,8 +49,9 @@ def compute_methods(model, arch: str, X: np.ndarray, cfg: dict, device=None, log
     -------
     dict of numpy.ndarray
         ``temporal_forward`` / ``temporal_backward`` (N, L) probabilities of every prefix / suffix;
-        ``classopt_pwm`` (4, L), ``classopt_trace`` (restarts, steps + 1) and ``classopt_ism`` (1, 4, L), the ISM
-        logit changes of the optimised input's consensus sequence; ``ism`` (N, 4, L) logit changes;
+        ``classopt_pwm`` (4, L) of the best restart, ``classopt_trace`` (restarts, steps + 1), ``classopt_optima``
+        (restarts, 4, L) one-hot optimised sequences (best first) and ``classopt_ism`` (restarts, 4, L) their ISM
+        logit changes; ``ism`` (N, 4, L) logit changes;
         ``convact_start`` (N,) start of each sequence's most activating first-layer window (width
         ``convact_kernel``, the filter width);
         ``filters_pwm`` (F, 4, k), ``filters_index`` (F,) and ``filters_nsites`` (F,); ``deeplift`` and ``ig``

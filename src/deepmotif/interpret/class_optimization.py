@@ -24,8 +24,9 @@ Three parametrisations:
     The PWM is ``softmax(z)``, whose argmax is the optimised sequence; its score in the trace is that of
     the sequence.
 
-All restarts are optimised together as one batch (Adam); the PWM of the restart with the highest final
-score is returned, together with every restart's score at every step.
+All restarts are optimised together as one batch (Adam); every restart's PWM is returned, best final score
+first, with its score at every step. The motifs stage discovers the motif the restarts' optimised sequences
+share (:func:`deepmotif.motifs.extract_motifs`); the dashboard shows the best restart's PWM.
 """
 
 from __future__ import annotations
@@ -34,13 +35,12 @@ import numpy as np
 import torch
 
 from deepmotif.interpret.saliency import _no_cudnn_rnn
-from deepmotif.memeio import Motif
 from deepmotif.interpret.inputs import model_device
 
 MODES = ("onehot", "softmax", "l2")
 
 
-def class_optimize(model: torch.nn.Module, length: int, n_restarts: int = 8, steps: int = 200, lr: float = 0.1,
+def class_optimize(model: torch.nn.Module, length: int, n_restarts: int = 32, steps: int = 200, lr: float = 0.1,
                    l2: float = 1e-3, mode: str = "onehot", seed: int = 0,
                    device: str | torch.device | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Gradient ascent on a free input of width ``length`` to maximise the positive-class logit.
@@ -68,11 +68,12 @@ def class_optimize(model: torch.nn.Module, length: int, n_restarts: int = 8, ste
 
     Returns
     -------
-    pwm : numpy.ndarray
-        (4, L) float64 letter-probability matrix of the best restart; every column sums to 1.
+    pwms : numpy.ndarray
+        (n_restarts, 4, L) float64 letter-probability matrices, one per restart, in decreasing order of the
+        final score (``pwms[0]`` is the best restart's); every column sums to 1.
     trace : numpy.ndarray
         (n_restarts, steps + 1) float64: the logit ``S`` of each restart's current input before every step
-        and after the last.
+        and after the last, rows in the order of ``pwms``.
     """
     if not isinstance(length, (int, np.integer)) or length < 1:
         raise ValueError(f"length must be an integer >= 1, got {length!r}")
@@ -120,44 +121,17 @@ def class_optimize(model: torch.nn.Module, length: int, n_restarts: int = 8, ste
     finally:
         for p, flag in zip(model.parameters(), flags):
             p.requires_grad_(flag)
-    best = int(np.argmax(trace[:, steps]))
-    x = free.detach()[best].cpu().double()
+    order = np.argsort(-trace[:, steps], kind="stable")
+    x = free.detach()[torch.from_numpy(order).to(free.device)].cpu().double()
     if mode != "l2":
-        pwm = torch.softmax(x, dim=0).numpy()
-    else:
-        pos = x.clamp(min=0).numpy()
-        total = pos.sum(axis=0, keepdims=True)
-        pwm = np.where(total > 0, pos / np.where(total > 0, total, 1), 0.25)
-    return pwm, trace
+        return torch.softmax(x, dim=1).numpy(), trace[order]
+    pos = x.clamp(min=0).numpy()
+    total = pos.sum(axis=1, keepdims=True)
+    return np.where(total > 0, pos / np.where(total > 0, total, 1), 0.25), trace[order]
 
 
-def optimized_motif(pwm: np.ndarray, width: int, motif_id: str = "class_optimization", name: str = "") -> Motif:
-    """The most informative width-``width`` window of a class-optimised PWM, as a motif.
-
-    Parameters
-    ----------
-    pwm : numpy.ndarray
-        (4, L) letter-probability matrix (columns sum to 1).
-    width : int
-        Window width k, 1 <= k <= L.
-    motif_id, name : str
-        Identifier and alternate name of the returned motif.
-
-    Returns
-    -------
-    Motif
-        Columns ``start .. start + k - 1`` of ``pwm``, where the window maximises the summed information
-        content ``2 + sum_b p log2 p`` (first such window on ties); ``nsites`` None.
-    """
-    pwm = np.asarray(pwm, dtype=np.float64)
-    if pwm.ndim != 2 or pwm.shape[0] != 4 or pwm.shape[1] < 1:
-        raise ValueError(f"pwm must have shape (4, L) with L >= 1, got {pwm.shape}")
-    if not np.allclose(pwm.sum(axis=0), 1, atol=1e-5) or np.any(pwm < 0):
-        raise ValueError("pwm columns must be probabilities summing to 1")
-    if not 1 <= width <= pwm.shape[1]:
-        raise ValueError(f"width must be in [1, {pwm.shape[1]}], got {width}")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ic = 2 + np.where(pwm > 0, pwm * np.log2(np.where(pwm > 0, pwm, 1)), 0).sum(axis=0)
-    window = np.convolve(ic, np.ones(width), mode="valid")
-    start = int(np.argmax(window))
-    return Motif(id=motif_id, name=name, pwm=pwm[:, start:start + width].copy(), nsites=None)
+def optimised_sequences(pwms: np.ndarray) -> np.ndarray:
+    """(R, 4, L) PWMs of :func:`class_optimize` → (R, 4, L) float32 one-hot of each column's most likely base
+    (in ``onehot`` mode: the sequences the restarts optimised)."""
+    pwms = np.asarray(pwms)
+    return np.eye(4, dtype=np.float32)[pwms.argmax(axis=1)].transpose(0, 2, 1).copy()
