@@ -224,3 +224,30 @@ def test_the_schema_offers_exactly_the_registered_architectures():
     assert schema["properties"]["models"]["additionalProperties"]["properties"]["arch"]["enum"] == list(ARCHITECTURES)
     for name in ARCHITECTURES:
         assert has_conv(build_model(name)) == (name in CONV_ARCHITECTURES)
+
+
+def test_train_sizes_together_equal_one_by_one(tmp_path, monkeypatch):
+    """`deepmotif train-sizes` (rule train_sizes: one job per TF × architecture, its sizes in parallel
+    processes on the job's device) gives each size exactly the model and metrics of its own `train` job; an
+    unknown size fails before any training, naming the setting."""
+    monkeypatch.chdir(ROOT)
+    settings = json.dumps({"tfs": "config/tfs.tsv", "data": {"synthetic": {"n_train": 300, "n_test": 100}},
+                           "train": {"epochs": 1, "batch_size": 64},
+                           "models": {"cnn": {"filters": 8, "kernels": [9, 3]}}})
+    data = str(tmp_path / "data.npz")
+    assert main(["prepare", "--set", settings, "--tf", "MAFK", "--out", data]) == 0
+    assert main(["train-sizes", "--set", settings, "--data", data, "--arch", "cnn", "--sizes", "small", "large",
+                 "--sizes-dir", str(tmp_path / "together")]) == 0
+    for size in ("small", "large"):
+        assert main(["train", "--set", settings, "--data", data, "--arch", "cnn", "--size", size, "--out-dir",
+                     str(tmp_path / "alone" / size), "--quiet"]) == 0
+        together, alone = (json.loads((tmp_path / run / size / "metrics.json").read_text())
+                           for run in ("together", "alone"))
+        assert _without_timings(together) == _without_timings(alone)
+        wt, wa = (torch.load(tmp_path / run / size / "best.pt", weights_only=False)["state_dict"]
+                  for run in ("together", "alone"))
+        assert all(torch.equal(wt[k], wa[k]) for k in wa)
+    assert wt["features.0.weight"].shape[0] == 16  # large: 2 × 8 filters
+    assert main(["train-sizes", "--set", settings, "--data", data, "--arch", "cnn", "--sizes", "small", "huge",
+                 "--sizes-dir", str(tmp_path / "bad")]) == 2
+    assert not (tmp_path / "bad").exists()

@@ -321,6 +321,10 @@ def test_a_changed_setting_reruns_exactly_the_jobs_that_read_it(run):
     assert not {"train", "select_size", "prepare"} & interpret, interpret
     train = _planned_rules(run, CONFIG.replace("lr: 0.01", "lr: 0.02"))
     assert "train" in train and "prepare" not in train, train
+    # one job per TF × architecture for all its sizes: rule train_sizes makes the same files
+    one_job = "resources: {train_sizes_in_one_job: true}\n"
+    together = _planned_rules(run, CONFIG.replace("lr: 0.01", "lr: 0.02") + one_job)
+    assert "train_sizes" in together and not {"train", "prepare"} & together, together
     back = snakemake(run, "-n")
     assert "Nothing to be done" in back.stdout + back.stderr  # the original config is back
 

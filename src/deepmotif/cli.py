@@ -175,6 +175,24 @@ def cmd_train(a) -> None:
          f"{m['best_epoch']}/{m['epochs_run']}, {m['device']}, {m['wall_seconds']} s)")
 
 
+@command("train-sizes", "train several width variants of one architecture on one TF together, one process "
+         "each on the same device (so one cluster job shares its GPU between them)",
+         opt("--data", required=True),
+         opt("--arch", required=True),
+         opt("--sizes", nargs="+", required=True, help="keys of config models.sizes"),
+         opt("--sizes-dir", required=True, help="each size's best.pt, last.pt and metrics.json go to DIR/<size>/"),
+         opt("--threads", type=int, default=1, help="CPU threads per size"),
+         opt("--device", default=None, help="auto, cpu or cuda (overrides config train.device)"),
+         config=True)
+def cmd_train_sizes(a) -> None:
+    from deepmotif.train import train_sizes
+
+    for size, m in train_sizes(_config(a), a.arch, a.data, a.sizes_dir, a.sizes, threads=a.threads,
+                               device=a.device, config_path=a.config).items():
+        _log(f"{a.arch} ({size}): test AUROC {m['test_auroc']:.4f} (valid {m['valid_auroc']:.4f}, best epoch "
+             f"{m['best_epoch']}/{m['epochs_run']}, {m['device']}, {m['wall_seconds']} s)")
+
+
 @command("select-size", "keep the size variant with the best validation AUROC (never test)",
          opt("--metrics", nargs="+", required=True,
              help="metrics.json of each trained size (its best.pt lies beside it)"),

@@ -109,8 +109,10 @@ DEFAULTS: dict = {
     # no long or empty matrix can game (deepmotif.match, measured in benchmarks/match_rules.py)
     "match": {"backend": "memelite", "thresh": 0.5, "significance": 0.05, "tomtom_bin": None, "dist": "ed",
               "min_overlap": 1, "max_target_ratio": 2.0, "complete_overlap": False, "broad_family_size": 50},
-    # Scheduling only (read by the train/saliency rules' `resources:`, never by the deepmotif commands).
+    # Scheduling only (read by the train/saliency rules' `resources:`, never by the deepmotif commands);
+    # train_sizes_in_one_job: one train job per TF × architecture trains all train.sizes at once on its device.
     "resources": {"gpu": "auto", "gpu_model": None, "gres": None, "slurm_extra": None,
+                  "train_sizes_in_one_job": False,
                   "train": {"runtime": 240, "mem_mb": 16000}, "interpret": {"runtime": 60, "mem_mb": 8000}},
 }
 

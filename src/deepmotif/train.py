@@ -198,6 +198,35 @@ def train_from_config(config: dict, arch: str, data_file: str | Path, out_dir: s
     return fit(arch, params, data, out_dir, options, progress=progress, meta=meta)
 
 
+def train_sizes(config: dict, arch: str, data_file: str | Path, sizes_dir: str | Path, sizes: list[str],
+                threads: int = 1, device: str | None = None, config_path: str | Path | None = None) -> dict:
+    """Several width variants of one TF × architecture at once (``deepmotif train-sizes``): each size's
+    :func:`train_from_config` in its own process, all running together on ``device`` (a GPU holds several
+    small models: one cluster job then uses it for all of them), into ``sizes_dir/<size>/``.
+
+    ``threads`` CPU threads per size. A size's error is raised after every size has finished (the others'
+    models are kept). Returns size → the metrics written to its ``metrics.json``.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from deepmotif.config import sized_model_params
+
+    if len(set(sizes)) != len(sizes) or not sizes:
+        raise ValueError(f"sizes must be distinct and at least one, got {sizes}")
+    for size in sizes:  # an unknown size or bad scale fails here, before any training
+        sized_model_params(config, arch, size, path=config_path)
+    # spawn: a forked child must not inherit the parent's CUDA or thread-pool state
+    with ProcessPoolExecutor(len(sizes), mp_context=multiprocessing.get_context("spawn")) as pool:
+        jobs = {size: pool.submit(train_from_config, config, arch, data_file, Path(sizes_dir) / size, size=size,
+                                  threads=threads, device=device, config_path=config_path, progress=False)
+                for size in sizes}
+        errors = [job.exception() for job in jobs.values()]
+    for error in errors:
+        if error is not None:
+            raise error
+    return {size: job.result() for size, job in jobs.items()}
+
 def fit(arch: str, params: dict, data: dict[str, tuple[np.ndarray, np.ndarray]], out_dir: str | Path,
         cfg: dict | None = None, progress: bool = True, meta: dict | None = None) -> dict:
     """Train ``arch`` on ``data['train']``, select on ``data['valid']`` AUROC, report on ``data['test']``.

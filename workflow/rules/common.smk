@@ -220,12 +220,19 @@ FILTER_ARCHS = CONV_ARCHS if "filters" in config["interpret"]["methods"] else []
 # the best on validation AUROC. An unknown name stops here, naming the config file and line.
 check_sizes(config, CONFIG_FILES)
 SIZES = list(config["train"]["sizes"])
+# Resources of the train_sizes jobs (resources.train_sizes_in_one_job) = those of one train job, with memory for
+# every size's process; runtime stays, as the sizes train at once.
+TRAIN_SIZES_RESOURCES = {
+    key: value * len(SIZES) if key == "mem_mb" else value
+    for key, value in gpu_resources("train").items()
+}
 
 
 def train_settings(wildcards):
     """`deepmotif train --set` of one job: the training options (but the list of sizes) and only this
-    architecture's settings and this size's scale, so adding a size or editing another architecture reruns
-    no finished model."""
+    architecture's settings and this size's scale (every size's for rule train_sizes), so adding a size or
+    editing another architecture reruns no finished model (with train_sizes: no other architecture's).
+    """
     # a named variant (models.<name>.arch) is its base's settings plus its own: both go
     base = architecture_base(config, wildcards.arch)
     names = dict.fromkeys((base, wildcards.arch))
@@ -235,5 +242,6 @@ def train_settings(wildcards):
         name: per_arch[name] for name in names if name in per_arch
     }
     models = {name: config["models"][name] for name in names}
-    models["sizes"] = {wildcards.size: config["models"]["sizes"][wildcards.size]}
+    sizes = [wildcards.size] if "size" in wildcards.keys() else SIZES
+    models["sizes"] = {size: config["models"]["sizes"][size] for size in sizes}
     return json.dumps({"tfs": config["tfs"], "train": train, "models": models})
