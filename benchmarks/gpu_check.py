@@ -5,7 +5,10 @@ weights' on the CPU.
 
 One row per architecture: training seconds and sequences/s, test AUROC on the device and on the CPU and their
 difference (exit status 1 where it exceeds ``--tolerance``), the largest logit difference, and the seconds of
-each interpretation method. ``--small N`` keeps N sequences of each split (a quick run that shows the script
+each interpretation method. Then the CNN's three sizes (``models.sizes``) one epoch each, trained one after
+another and together in one job (``deepmotif.train.train_sizes``: a process per size on the one device, as
+``resources.train_sizes_in_one_job`` does), with the ratio together / one by one. ``--small N`` keeps N
+sequences of each split (a quick run that shows the script
 works, e.g. on a CPU); the default is the whole set (~ 4 min on one modern GPU is the goal: under 5).
 
 Run from the repository root: ``benchmarks/gpu_check.sh [--device auto] [--small 0] [--archs cnn rnn cnnrnn]``.
@@ -28,7 +31,8 @@ from deepmotif.evaluate import auroc_aupr, predict
 from deepmotif.interpret.attribution import deep_lift_shap
 from deepmotif.interpret.ism import ism
 from deepmotif.interpret.saliency import saliency
-from deepmotif.train import fit, load_model, pick_device
+from deepmotif.data.prepare import save_dataset
+from deepmotif.train import fit, load_model, pick_device, train_from_config, train_sizes
 
 from gata1_architectures import load_gata1
 
@@ -86,9 +90,29 @@ def main() -> int:
         print(f"{arch:7s} {seconds:8.1f} {m['n_train'] / seconds:8.0f} {auroc_dev:9.4f} {auroc_cpu:9.4f} "
               f"{diff:8.1e} {np.abs(logits_dev - logits_cpu).max():11.2e} "
               + " ".join(f"{t:10.2f}" for t in times), flush=True)
+    one_by_one, together = sizes_in_one_job(data, device, args.threads)
+    print(f"cnn sizes {', '.join(DEFAULTS['models']['sizes'])}, one epoch each: one by one {one_by_one:.1f} s, "
+          f"together in one job {together:.1f} s, ratio {together / one_by_one:.2f}")
     print(f"total {time.perf_counter() - t_start:.0f} s; AUROC device vs CPU within {args.tolerance}: "
           f"{'yes' if ok else 'NO'}")
     return 0 if ok else 1
+
+
+def sizes_in_one_job(data: dict, device: torch.device, threads: int) -> tuple[float, float]:
+    """Seconds to train the CNN's sizes one after another, then together (one process each)."""
+    sizes = list(DEFAULTS["models"]["sizes"])
+    cfg = {**DEFAULTS, "train": {**DEFAULTS["train"], "epochs": 1, "device": str(device), "resume": False}}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "data.npz"
+        save_dataset(path, {f"{s}_{k}": a for s, (X, y) in data.items()
+                            for k, a in (("codes", X.argmax(axis=1).astype(np.uint8)), ("y", y.astype(np.int64)))})
+        t0 = time.perf_counter()
+        for size in sizes:
+            train_from_config(cfg, "cnn", path, Path(tmp) / "alone" / size, size=size, threads=threads,
+                              progress=False)
+        t1 = time.perf_counter()
+        train_sizes(cfg, "cnn", path, Path(tmp) / "together", sizes, threads=threads)
+        return t1 - t0, time.perf_counter() - t1
 
 
 if __name__ == "__main__":
