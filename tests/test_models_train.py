@@ -205,7 +205,7 @@ def test_planted_tasks_come_from_the_data(tmp_path):
     assert params == {"filters": 4} and data["train"][1].shape == (3,)
     plain = {k: v for k, v in arrays.items() if "sites" not in k}
     np.savez(tmp_path / "plain.npz", **plain)
-    with pytest.raises(InputError, match="tasks: planted needs a data set with planted motifs"):
+    with pytest.raises(InputError, match="tasks: planted needs a data set with tasks"):
         training_data(tmp_path / "plain.npz", {"tasks": "planted"})
 
 

@@ -85,7 +85,8 @@ def _device(a, cfg: dict):
          opt("--qc", default=None, help="output QC JSON (encode: lines, drops per reason, split sizes)"),
          opt("--genome", default=None, help="encode: indexed genome FASTA (.fai beside it)"),
          opt("--sizes", default=None, help="encode: chrom.sizes of the whole original genome"),
-         opt("--peaks", default=None, help="encode: the TF's narrowPeak file (gzip or plain)"),
+         opt("--peaks", nargs="+", default=None, help="encode: the TF's narrowPeak file (gzip or plain); "
+             "encode_multi: one per task, in the order of its tasks column"),
          opt("--blacklist", default=None, help="encode: BED of regions no window may overlap"),
          config=True)
 def cmd_prepare(a) -> None:

@@ -43,8 +43,9 @@ DEFAULTS: dict = {
     # How downloads are retried (read by `deepmotif fetch`; changing them never re-downloads a finished file).
     "download": {"retries": 5, "backoff": 2.0, "timeout": 60, "partial_dir": ".cache/downloads"},
     "models": {
-        # tasks: None = one output (bound or not); planted = one output per planted motif of a synthetic
-        # source (multi-task, Koo & Ploenzke 2021), scored as "any motif" (deepmotif.models.any_log_odds);
+        # tasks: None = one output (bound or not); planted = one output per task of the data set: planted motif
+        # (synthetic_multi, Koo & Ploenzke 2021), logic task (synthetic_logic) or TF (encode_multi), scored as
+        # "any task" (deepmotif.models.any_log_odds);
         # strands: single = the sequence as given; mean / max = combined with its reverse complement's score
         "cnn": {"filters": 128, "kernels": [9, 5, 3], "pool": 2, "dropout": 0.5, "activation": "relu",
                 "batchnorm": True, "first_pool": None, "tasks": None, "strands": "single"},
@@ -117,17 +118,20 @@ DEFAULTS: dict = {
 }
 
 SHEET_COLUMNS = ("name", "source", "train", "test", "jaspar_id", "jaspar_name", "jaspar_collection", "cell_line",
-                 "peaks", "peaks_checksum")
+                 "peaks", "peaks_checksum", "tasks")
 FILE_SOURCES = ("deepbind", "deepmotif_fasta", "zeng", "fasta")
 #: sources that plant JASPAR motifs at recorded positions (the truth is known base by base)
 PLANTED_SOURCES = ("synthetic", "synthetic_multi", "synthetic_logic")
 #: of them, those whose sheet row lists several motifs
 MULTI_MOTIF_SOURCES = ("synthetic_multi", "synthetic_logic")
+#: sources cut from the genome: one TF's peaks (encode) or the union of several encode rows' (encode_multi: its
+#: `tasks` column names them; one output per TF for a multi-task model, DeepResolve's setting)
+GENOME_SOURCES = ("encode", "encode_multi")
 # Sheet columns and `data` keys only the encode source reads (left out of the other sources' rule params, so
 # adding them did not rerun existing datasets).
 ENCODE_COLUMNS = ("peaks", "peaks_checksum")
 # Optional columns left out of a row's rule params while blank (adding them to a sheet reruns nothing).
-OPTIONAL_COLUMNS = (*ENCODE_COLUMNS, "jaspar_collection")
+OPTIONAL_COLUMNS = (*ENCODE_COLUMNS, "jaspar_collection", "tasks")
 # Descriptive columns (config/tfs_encode_uniform.tsv): for the reader of the sheet and of the report (which
 # reads the whole sheet); never rule params of the per-TF jobs (editing them reruns only the report).
 DESCRIPTIVE_COLUMNS = ("lab", "experiment", "antibody", "treatment", "quality")
@@ -226,6 +230,10 @@ def check_sheet(sheet: pd.DataFrame, path: str | Path, release: str | None = Non
                     raise InputError(f"file {row[col]!r} not found", path=path, line=line, field=col)
         if row["source"] == "encode":
             _check_encode_row(row, path, line)
+        if (row["source"] == "encode_multi") != bool(row["tasks"].strip()):
+            raise InputError("source encode_multi needs a `tasks` column: the comma-separated names of its "
+                             "encode rows" if row["source"] == "encode_multi" else
+                             "a `tasks` list is only for source encode_multi", path=path, line=line, field="tasks")
         if row["source"] in PLANTED_SOURCES and not (row["jaspar_id"] or row["jaspar_name"]):
             what = " (a comma-separated list)" if row["source"] in MULTI_MOTIF_SOURCES else ""
             raise InputError(f"{row['source']} source needs a JASPAR motif to plant{what}", path=path, line=line,
@@ -241,6 +249,22 @@ def check_sheet(sheet: pd.DataFrame, path: str | Path, release: str | None = Non
                 row_motifs(release, row)
             except InputError as err:
                 raise InputError(err.message, path=path, line=line, field=err.field) from None
+    _check_task_rows(sheet, path, line_of)
+
+
+def _check_task_rows(sheet: pd.DataFrame, path, line_of: list[int]) -> None:
+    """Every encode_multi row's `tasks` names at least two distinct encode rows of the sheet."""
+    encode = set(sheet.loc[sheet["source"] == "encode", "name"].str.strip())
+    for i, row in enumerate(sheet.to_dict("records")):
+        if row["source"] != "encode_multi":
+            continue
+        tasks = [t.strip() for t in row["tasks"].split(",") if t.strip()]
+        line = line_of[i] if i < len(line_of) else i + 2
+        unknown = [t for t in tasks if t not in encode]
+        if unknown or len(set(tasks)) != len(tasks) or len(tasks) < 2:
+            why = (f"{', '.join(map(repr, unknown))} not an encode row of this sheet" if unknown
+                   else "at least two distinct encode rows needed")
+            raise InputError(f"tasks {row['tasks']!r}: {why}", path=path, line=line, field="tasks")
 
 
 def _check_encode_row(row: dict, path, line: int) -> None:

@@ -68,7 +68,9 @@ DOWNLOAD_OPTIONS = " ".join(
 
 # encode rows are cut from a downloaded genome; the genome rules are only ever requested for them.
 ENCODE_TFS = list(SHEET.loc[SHEET["source"] == "encode", "name"])
-OTHER_TFS = [tf for tf in TFS if tf not in ENCODE_TFS]
+# encode_multi rows: the union of their `tasks` (encode rows') windows, one label per task
+MULTI_TFS = list(SHEET.loc[SHEET["source"] == "encode_multi", "name"])
+OTHER_TFS = [tf for tf in TFS if tf not in ENCODE_TFS + MULTI_TFS]
 GENOME = {
     ext: "resources/genome/{name}.{ext}".format(name=config["genome"]["name"], ext=ext)
     for ext in (
@@ -118,22 +120,23 @@ def tf_row(wildcards):
 
 
 def tf_inputs(wildcards):
-    """Input files named in the TF's row (none for synthetic data); for encode rows the genome FASTA, its
-    index and chrom.sizes, the downloaded peak file and, if configured, the blacklist.
-    """
+    """Input files named in the TF's row (none for synthetic data; encode rows: encode_inputs)."""
     row = SHEET.set_index("name").loc[wildcards.tf]
-    if row["source"] == "encode":
-        return list(encode_inputs(wildcards).values())
     return [row[col] for col in ("train", "test") if row[col]]
 
 
 def encode_inputs(wildcards):
-    """Named inputs of an encode TF's prepare job."""
+    """Named inputs of an encode (or encode_multi) TF's prepare job: the genome, and the peak file of the TF
+    (of each TF of its `tasks`, in that order)."""
+    row = SHEET.set_index("name").loc[wildcards.tf]
+    tasks = (
+        [t.strip() for t in row["tasks"].split(",")] if row["tasks"] else [wildcards.tf]
+    )
     out = {
         "genome": GENOME["fa"],
         "fai": GENOME["fa.fai"],
         "sizes": GENOME["chrom.sizes"],
-        "peaks": "resources/peaks/{tf}.narrowPeak.gz".format(tf=wildcards.tf),
+        "peaks": [f"resources/peaks/{tf}.narrowPeak.gz" for tf in tasks],
     }
     if BLACKLIST:
         out["blacklist"] = BLACKLIST

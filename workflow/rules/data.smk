@@ -1,6 +1,7 @@
 # Data stage: one TF row → results/<tf>/data.npz (train/valid/test one-hot sets).
 # encode rows: the genome (fetch_genome → genome_fasta) and the TF's narrowPeak file (fetch_peaks) are
-# downloaded first, then prepare_encode cuts summit windows and writes results/<tf>/qc.json as well.
+# downloaded first, then prepare_encode cuts summit windows and writes results/<tf>/qc.json as well;
+# encode_multi rows (prepare_encode too) unite the windows of the encode rows their `tasks` column names.
 
 
 rule prepare:
@@ -33,7 +34,7 @@ rule prepare_encode:
     log:
         "logs/prepare/{tf}.log",
     wildcard_constraints:
-        tf=name_pattern(ENCODE_TFS),
+        tf=name_pattern(ENCODE_TFS + MULTI_TFS),
     group:
         "data"
     conda:

@@ -23,7 +23,8 @@ from deepmotif.errors import InputError
 from deepmotif.io_utils import atomic_path, open_npz
 from deepmotif.progress import step
 
-SOURCES = ("synthetic", "synthetic_multi", "synthetic_logic", "deepbind", "deepmotif_fasta", "zeng", "fasta", "encode")
+SOURCES = ("synthetic", "synthetic_multi", "synthetic_logic", "deepbind", "deepmotif_fasta", "zeng", "fasta", "encode",
+           "encode_multi")
 ENCODE_SPLITS = ("deepbind", "chromosome")
 NEGATIVES = ("shuffle", "background")
 SPLITS = ("train", "valid", "test")
@@ -229,13 +230,9 @@ def prepare_encode(row: dict, data_cfg: dict, genome: str | Path, peaks: str | P
     qc : dict
         Lines read, bad lines, windows dropped per reason, split sizes and negatives (``results/<tf>/qc.json``).
     """
-    from deepmotif.data.background import background_windows
-    from deepmotif.data.genome import read_sizes
     from deepmotif.data.peaks import read_narrowpeak
-    from deepmotif.data.split import (SPLIT_NAMES, TEST, TRAIN, VALID, carve_valid, chromosome_split,
-                                      deepbind_split)
-    from deepmotif.data.windows import (gc_fraction, merge_intervals, open_fasta, read_intervals,
-                                        select_windows)
+    from deepmotif.data.split import SPLIT_NAMES, TEST, TRAIN, VALID, carve_valid, deepbind_split
+    from deepmotif.data.windows import read_intervals, select_windows
 
     data_cfg = data_settings(data_cfg)
     seed, length = int(data_cfg["seed"]), int(data_cfg["seq_len"])
@@ -245,30 +242,10 @@ def prepare_encode(row: dict, data_cfg: dict, genome: str | Path, peaks: str | P
     if negatives not in NEGATIVES:
         raise InputError(f"negatives must be one of {', '.join(NEGATIVES)}, got {negatives!r}",
                          field="data.negatives")
-    genome = Path(genome)
-    fai = Path(str(genome) + ".fai")
-    fa = open_fasta(genome)
-    in_genome = read_sizes(fai)
-    contigs = read_sizes(sizes) if sizes else in_genome
-    holdout = data_cfg["holdout"]
-    test_chroms, valid_chroms = list(holdout["test"] or []), list(holdout["valid"] or [])
-    if scheme == "chromosome":
-        for key, chroms in (("test", test_chroms), ("valid", valid_chroms)):
-            unknown = [c for c in chroms if c not in in_genome]
-            if unknown:
-                raise InputError(f"held-out chromosome(s) {', '.join(unknown)} not in the genome "
-                                 f"({genome.name}: {', '.join(list(in_genome)[:6])}...)",
-                                 field=f"data.holdout.{key}")
-        if not test_chroms:
-            raise InputError("the chromosome split needs at least one test chromosome", field="data.holdout.test")
-        both = sorted(set(test_chroms) & set(valid_chroms))
-        if both:
-            raise InputError(f"chromosome(s) {', '.join(both)} held out for both test and validation",
-                             field="data.holdout")
-
+    fa, in_genome, contigs, (test_chroms, valid_chroms) = _open_genome(genome, sizes, data_cfg)
     table, report = read_narrowpeak(peaks, contigs, data_cfg["on_bad_peak_line"])
     black = read_intervals(blacklist) if blacklist else None
-    with step(f"cutting summit windows from {genome.name}") as note:
+    with step(f"cutting summit windows from {Path(genome).name}") as note:
         win, pos, wqc = select_windows(table, fa, length, in_genome, top_n=win_cfg["top_n"],
                                        max_n_fraction=float(win_cfg["max_n_fraction"]), blacklist=black,
                                        rank_by=win_cfg["rank_by"])
@@ -282,31 +259,14 @@ def prepare_encode(row: dict, data_cfg: dict, genome: str | Path, peaks: str | P
             neg = shuffle_codes(pos, random_state=seed)
         neg_chrom, neg_start = chrom, win["start"].to_numpy()
     else:
-        bg = data_cfg["background"]
-        # Nothing may overlap a peak of this TF (kept or not), a positive window or the blacklist.
-        peak_iv = {c: (g["chromStart"].to_numpy(), g["chromEnd"].to_numpy()) for c, g in table.groupby("chrom")}
-        exclude = {}
-        for c in set(peak_iv) | set(win["chrom"]) | set(black or {}):
-            parts = [peak_iv.get(c, (np.zeros(0, np.int64), np.zeros(0, np.int64)))]
-            w = win[win["chrom"] == c]
-            parts.append((w["start"].to_numpy(), w["end"].to_numpy()))
-            if black and c in black:
-                parts.append(black[c])
-            exclude[c] = merge_intervals(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
-        neg_table, neg, neg_report = background_windows(
-            fa, in_genome, chrom, gc_fraction(pos), length, exclude,
-            max_n_fraction=float(win_cfg["max_n_fraction"]), pool=int(bg["pool"]),
-            gc_tolerance=float(bg["gc_tolerance"]), random_state=np.random.default_rng([seed, 7]))
-        neg_report = {"kind": negatives, **neg_report}
-        neg_chrom, neg_start = neg_table["chrom"].to_numpy().astype(str), neg_table["start"].to_numpy()
+        neg_chrom, neg_start, neg, neg_report = _background(fa, in_genome, data_cfg, [table], win, pos, black)
 
     ranks = win["rank"].to_numpy()
     if scheme == "deepbind":
-        labels = deepbind_split(ranks, int(data_cfg["deepbind_top"]))
+        labels = carve_valid(deepbind_split(ranks, int(data_cfg["deepbind_top"])), float(data_cfg["valid_fraction"]),
+                             seed)
     else:
-        labels = chromosome_split(chrom, test_chroms, valid_chroms)
-    if not (scheme == "chromosome" and valid_chroms):
-        labels = carve_valid(labels, float(data_cfg["valid_fraction"]), seed)
+        labels = _chromosome_labels(chrom, test_chroms, valid_chroms, data_cfg)
 
     arrays: dict[str, np.ndarray] = {}
     for code, split in zip((TRAIN, VALID, TEST), SPLIT_NAMES):
@@ -338,6 +298,174 @@ def prepare_encode(row: dict, data_cfg: dict, genome: str | Path, peaks: str | P
     return arrays, qc
 
 
+def _open_genome(genome, sizes, data_cfg: dict):
+    """(pyfaidx genome, its contig sizes, the whole original genome's contig sizes, (test, valid) held-out
+    chromosomes) of an encode data set; the held-out chromosomes checked where the split is by chromosome."""
+    from deepmotif.data.genome import read_sizes
+    from deepmotif.data.windows import open_fasta
+
+    genome = Path(genome)
+    fa = open_fasta(genome)
+    in_genome = read_sizes(Path(str(genome) + ".fai"))
+    contigs = read_sizes(sizes) if sizes else in_genome
+    holdout = data_cfg["holdout"]
+    test_chroms, valid_chroms = list(holdout["test"] or []), list(holdout["valid"] or [])
+    if data_cfg["split"] == "chromosome":
+        for key, chroms in (("test", test_chroms), ("valid", valid_chroms)):
+            unknown = [c for c in chroms if c not in in_genome]
+            if unknown:
+                raise InputError(f"held-out chromosome(s) {', '.join(unknown)} not in the genome "
+                                 f"({genome.name}: {', '.join(list(in_genome)[:6])}...)",
+                                 field=f"data.holdout.{key}")
+        if not test_chroms:
+            raise InputError("the chromosome split needs at least one test chromosome", field="data.holdout.test")
+        both = sorted(set(test_chroms) & set(valid_chroms))
+        if both:
+            raise InputError(f"chromosome(s) {', '.join(both)} held out for both test and validation",
+                             field="data.holdout")
+    return fa, in_genome, contigs, (test_chroms, valid_chroms)
+
+
+def _chromosome_labels(chrom: np.ndarray, test_chroms: list, valid_chroms: list, data_cfg: dict) -> np.ndarray:
+    """Split label of every window by its chromosome; validation carved from training at random
+    (``data.valid_fraction``) where no chromosome is held out for it."""
+    from deepmotif.data.split import carve_valid, chromosome_split
+
+    labels = chromosome_split(chrom, test_chroms, valid_chroms)
+    return labels if valid_chroms else carve_valid(labels, float(data_cfg["valid_fraction"]), int(data_cfg["seed"]))
+
+
+def _background(fa, in_genome: dict, data_cfg: dict, peak_tables: list, win, pos: np.ndarray, black):
+    """One GC-matched genomic window per positive, on its chromosome, overlapping no peak of ``peak_tables``
+    (kept or not), no positive window and no blacklisted region: (chrom, start, codes, report)."""
+    from deepmotif.data.background import background_windows
+    from deepmotif.data.windows import gc_fraction, merge_intervals
+
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    parts: dict[str, list] = {}
+    for table in peak_tables:
+        for c, g in table.groupby("chrom"):
+            parts.setdefault(c, []).append((g["chromStart"].to_numpy(), g["chromEnd"].to_numpy()))
+    for c, w in win.groupby("chrom"):
+        parts.setdefault(c, []).append((w["start"].to_numpy(), w["end"].to_numpy()))
+    for c in black or {}:
+        parts.setdefault(c, []).append(black[c])
+    exclude = {c: merge_intervals(np.concatenate([p[0] for p in ps] + [empty[0]]),
+                                  np.concatenate([p[1] for p in ps] + [empty[1]])) for c, ps in parts.items()}
+    bg = data_cfg["background"]
+    table, codes, report = background_windows(
+        fa, in_genome, win["chrom"].to_numpy().astype(str), gc_fraction(pos), int(data_cfg["seq_len"]), exclude,
+        max_n_fraction=float(data_cfg["windows"]["max_n_fraction"]), pool=int(bg["pool"]),
+        gc_tolerance=float(bg["gc_tolerance"]), random_state=np.random.default_rng([int(data_cfg["seed"]), 7]))
+    return (table["chrom"].to_numpy().astype(str), table["start"].to_numpy(), codes,
+            {"kind": "background", **report})
+
+
+def _centre_in_peaks(chrom: np.ndarray, centre: np.ndarray, table) -> np.ndarray:
+    """Whether each window centre lies inside a peak of ``table`` (narrowPeak rows, any rank)."""
+    from deepmotif.data.windows import merge_intervals
+
+    inside = np.zeros(len(chrom), dtype=bool)
+    for c, g in table.groupby("chrom"):
+        starts, ends = merge_intervals(g["chromStart"].to_numpy(), g["chromEnd"].to_numpy())
+        at = np.flatnonzero(chrom == c)
+        k = np.searchsorted(starts, centre[at], side="right") - 1
+        inside[at] = (k >= 0) & (centre[at] < ends[np.clip(k, 0, None)])
+    return inside
+
+
+def prepare_encode_multi(row: dict, data_cfg: dict, genome: str | Path, peaks: list, sizes=None, blacklist=None
+                         ) -> tuple[dict[str, np.ndarray], dict]:
+    """One multi-task data set of several encode TFs (sheet source ``encode_multi``; its ``tasks`` column names
+    them, ``peaks`` are their narrowPeak files in that order), as DeepResolve's multi-task models are trained.
+
+    The windows are the union of the TFs' summit windows (:func:`deepmotif.data.windows.select_windows`, each
+    TF's ``data.windows`` settings); a window whose centre lies within half a window of one kept before it
+    (in the order of the tasks, then of strength) is left out, so one site is one sequence. Each window is
+    labelled 1 for every TF with a peak (any peak of its file) over the window's centre, 0 otherwise; the
+    negatives are one GC-matched background window per window, overlapping no peak of any TF (0 for every
+    task). ``data.split`` must be ``chromosome`` (the windows of several TFs have no common strength rank).
+
+    Returns arrays as :func:`prepare_encode` (windows and their backgrounds interleaved) plus
+    ``{split}_tasks`` (N, tasks) float32 labels, and a QC report.
+    """
+    import pandas as pd
+
+    from deepmotif.data.peaks import read_narrowpeak
+    from deepmotif.data.split import SPLIT_NAMES, TEST, TRAIN, VALID
+    from deepmotif.data.windows import read_intervals, select_windows
+
+    data_cfg = data_settings(data_cfg)
+    tasks = [t.strip() for t in str(row.get("tasks") or "").split(",") if t.strip()]
+    if len(tasks) != len(peaks):
+        raise InputError(f"{len(peaks)} peak files for the {len(tasks)} tasks {', '.join(tasks)}", field="tasks")
+    if data_cfg["split"] != "chromosome":
+        raise InputError(f"source encode_multi needs split: chromosome, got {data_cfg['split']!r}",
+                         field="data.split")
+    length, win_cfg = int(data_cfg["seq_len"]), data_cfg["windows"]
+    fa, in_genome, contigs, (test_chroms, valid_chroms) = _open_genome(genome, sizes, data_cfg)
+    black = read_intervals(blacklist) if blacklist else None
+    tables, wins, codes, per_task = [], [], [], {}
+    for task, path in zip(tasks, peaks):
+        table, report = read_narrowpeak(path, contigs, data_cfg["on_bad_peak_line"])
+        with step(f"cutting {task}'s summit windows from {Path(genome).name}"):
+            win, pos, wqc = select_windows(table, fa, length, in_genome, top_n=win_cfg["top_n"],
+                                           max_n_fraction=float(win_cfg["max_n_fraction"]), blacklist=black,
+                                           rank_by=win_cfg["rank_by"])
+        tables.append(table)
+        wins.append(win.assign(task=task))
+        codes.append(pos)
+        per_task[task] = {**report, **wqc}
+    win = pd.concat(wins, ignore_index=True)
+    pos = np.concatenate(codes) if codes else np.zeros((0, length), np.uint8)
+    keep = _one_per_site(win["chrom"].to_numpy().astype(str), (win["start"].to_numpy() + length // 2), length)
+    win, pos = win.iloc[keep].reset_index(drop=True), pos[keep]
+    if len(win) == 0:
+        raise InputError("no peak window left after filtering", path=peaks[0])
+    chrom, centre = win["chrom"].to_numpy().astype(str), win["start"].to_numpy() + length // 2
+    labels_task = np.stack([_centre_in_peaks(chrom, centre, t) for t in tables], axis=1).astype(np.float32)
+    neg_chrom, neg_start, neg, neg_report = _background(fa, in_genome, data_cfg, tables, win, pos, black)
+    labels = _chromosome_labels(chrom, test_chroms, valid_chroms, data_cfg)
+    arrays: dict[str, np.ndarray] = {}
+    for code, split in zip((TRAIN, VALID, TEST), SPLIT_NAMES):
+        idx = np.flatnonzero(labels == code)
+        n = len(idx)
+        arrays[f"{split}_codes"] = np.stack([pos[idx], neg[idx]], axis=1).reshape(2 * n, length)
+        arrays[f"{split}_y"] = np.tile(np.array([1, 0], dtype=np.int64), n)
+        arrays[f"{split}_tasks"] = np.stack([labels_task[idx], np.zeros_like(labels_task[idx])], axis=1) \
+            .reshape(2 * n, len(tasks))
+        arrays[f"{split}_chrom"] = np.stack([chrom[idx], neg_chrom[idx]], axis=1).ravel() if n else \
+            np.zeros(0, dtype="<U1")
+        arrays[f"{split}_start"] = np.stack([win["start"].to_numpy()[idx], neg_start[idx]], axis=1).ravel() \
+            .astype(np.int64)
+        _check_classes(arrays[f"{split}_y"], split, peaks[0])
+    qc = {"tf": row.get("name"), "source": "encode_multi", "tasks": per_task, "genome": str(genome),
+          "blacklist": str(blacklist) if blacklist else None, "window_length": length,
+          "windows": len(win), "same_site_left_out": int(sum(len(w) for w in wins) - len(win)),
+          "split": {"scheme": "chromosome", "test": test_chroms, "valid": valid_chroms,
+                    **{s: int(len(arrays[f"{s}_y"]) // 2) for s in SPLIT_NAMES}},
+          "positives_per_task": {s: dict(zip(tasks, arrays[f"{s}_tasks"].sum(axis=0).astype(int).tolist()))
+                                 for s in SPLIT_NAMES},
+          "negatives": neg_report, "sequences": {s: int(len(arrays[f"{s}_y"])) for s in SPLIT_NAMES}}
+    return arrays, qc
+
+
+def _one_per_site(chrom: np.ndarray, centre: np.ndarray, length: int) -> np.ndarray:
+    """Rows to keep, in their order: a window whose centre lies within ``length // 2`` of a window kept
+    before it on its chromosome is left out."""
+    from bisect import bisect_left, insort
+
+    kept: dict[str, list] = {}
+    keep = []
+    for i, (c, x) in enumerate(zip(chrom, centre.tolist())):
+        near = kept.setdefault(c, [])
+        k = bisect_left(near, x)
+        if all(abs(x - near[j]) > length // 2 for j in (k - 1, k) if 0 <= j < len(near)):
+            insort(near, x)
+            keep.append(i)
+    return np.asarray(keep, dtype=np.int64)
+
+
 def save_dataset(path: str | Path, arrays: dict[str, np.ndarray], **meta) -> None:
     """Write the arrays of :func:`prepare` (plus scalar metadata) to ``path`` (.npz) atomically."""
     extra = {f"meta_{k}": np.asarray(v) for k, v in meta.items()}
@@ -359,8 +487,8 @@ def write_prepared(tf: str, row: dict, cfg: dict, out: str | Path, qc: str | Pat
     cfg : dict
         Config (``data``; ``jaspar.release`` for synthetic sources).
     genome, sizes, peaks, blacklist : path, optional
-        encode rows: indexed genome FASTA, chrom.sizes of the whole genome, narrowPeak file, BED of
-        excluded regions.
+        encode rows: indexed genome FASTA, chrom.sizes of the whole genome, narrowPeak file (encode_multi: a
+        list, one per task), BED of excluded regions.
 
     Returns
     -------
@@ -370,12 +498,24 @@ def write_prepared(tf: str, row: dict, cfg: dict, out: str | Path, qc: str | Pat
     from deepmotif.config import MULTI_MOTIF_SOURCES, PLANTED_SOURCES
     from deepmotif.io_utils import write_json
 
-    if row["source"] == "encode":
+    if row["source"] in ("encode", "encode_multi"):
+        peaks = [peaks] if isinstance(peaks, (str, Path)) else list(peaks or [])
         missing = [opt for opt, value in (("--genome", genome), ("--peaks", peaks)) if not value]
         if missing:
-            raise InputError(f"TF {tf} has source encode: {' and '.join(missing)} needed (the workflow's "
-                             "fetch_genome/fetch_peaks rules download them)", path=cfg["tfs"], field="source")
-        arrays, report = prepare_encode(row, cfg["data"], genome, peaks, sizes=sizes, blacklist=blacklist)
+            raise InputError(f"TF {tf} has source {row['source']}: {' and '.join(missing)} needed (the "
+                             "workflow's fetch_genome/fetch_peaks rules download them)", path=cfg["tfs"],
+                             field="source")
+    if row["source"] == "encode_multi":
+        arrays, report = prepare_encode_multi(row, cfg["data"], genome, peaks, sizes=sizes, blacklist=blacklist)
+        tasks = list(report["tasks"])
+        save_dataset(out, arrays, tf=tf, source="encode_multi", task_names=tasks)
+        summary = (f"{tf}: {report['windows']} windows of {len(tasks)} TFs ({', '.join(tasks)}), each with a "
+                   "background window; pairs " + ", ".join(f"{s} {report['split'][s]}" for s in SPLITS)
+                   + f" → {out}")
+    elif row["source"] == "encode":
+        if len(peaks) != 1:
+            raise InputError(f"TF {tf} has source encode: one --peaks file, got {len(peaks)}", field="peaks")
+        arrays, report = prepare_encode(row, cfg["data"], genome, peaks[0], sizes=sizes, blacklist=blacklist)
         save_dataset(out, arrays, tf=tf, source="encode")
         dropped = ", ".join(f"{k} {v}" for k, v in report["dropped"].items() if v)
         split = report["split"]
@@ -415,21 +555,21 @@ def load_split(path: str | Path, split: str) -> tuple[np.ndarray, np.ndarray]:
 
 def load_task_labels(path: str | Path, split: str) -> np.ndarray:
     """(N, K) float32 labels of a multi-task model (``models.<arch>.tasks: planted``): the K logic tasks of
-    ``synthetic_logic``; else 1 where sequence i carries planted motif k (K planted motifs of
+    ``synthetic_logic`` or TFs of ``encode_multi``; else 1 where sequence i carries planted motif k (K planted motifs of
     ``synthetic_multi``; K = 1, the label, for ``synthetic``). Raises :class:`InputError` for data without
     planted motifs."""
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     with open_npz(path) as data:
-        if f"{split}_tasks" in data.files:  # synthetic_logic: its logic tasks
+        if f"{split}_tasks" in data.files:  # synthetic_logic's logic tasks, encode_multi's TFs
             return data[f"{split}_tasks"].astype(np.float32)
         if f"{split}_sites_motif" in data.files:
             motif = data[f"{split}_sites_motif"]
             return (motif[:, :, None] == np.arange(len(data["meta_planted_names"]))).any(axis=1).astype(np.float32)
         if f"{split}_planted" in data.files:
             return data[f"{split}_y"].astype(np.float32)[:, None]
-    raise InputError("tasks: planted needs a data set with planted motifs (source synthetic or synthetic_multi)",
-                     path=path, field="models.tasks")
+    raise InputError("tasks: planted needs a data set with tasks (source synthetic, synthetic_multi, "
+                     "synthetic_logic or encode_multi)", path=path, field="models.tasks")
 
 
 #: ``interpret.split``: the splits whose positives the interpret stage explains, concatenated in this order
