@@ -198,8 +198,11 @@ def test_the_rules_named_for_intermediate_files_write_them():
     rules_dir = Path(__file__).parents[1] / "workflow" / "rules"
     outputs = {}
     for smk in rules_dir.glob("*.smk"):
-        for name, body in re.findall(r"^rule (\w+):\n(.*?)(?=^\S|\Z)", smk.read_text(), flags=re.S | re.M):
-            outputs[name] = body.split("output:", 1)[1].split("log:", 1)[0] if "output:" in body else ""
+        text = smk.read_text()
+        marks = list(re.finditer(r"^ *rule (\w+):\n", text, flags=re.M))  # indented: a rule under an `if`
+        for mark, after in zip(marks, [*marks[1:], None]):
+            body = text[mark.end():after.start() if after else len(text)]
+            outputs[mark.group(1)] = body.split("output:", 1)[1].split("log:", 1)[0] if "output:" in body else ""
     named = {**PRODUCERS, "metrics.json": "train", "best.pt": "select_size", "pwm/metrics.json": "pwm_baseline"}
     for file, rule in named.items():
         assert rule in outputs, f"no rule {rule!r} in workflow/rules"
