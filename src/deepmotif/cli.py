@@ -171,9 +171,14 @@ def cmd_train(a) -> None:
 
     m = train_from_config(_config(a), a.arch, a.data, a.out_dir, size=a.size, threads=a.threads, device=a.device,
                           config_path=a.config, progress=not a.quiet)
-    size = f" ({a.size})" if a.size else ""
-    _log(f"{a.arch}{size}: test AUROC {m['test_auroc']:.4f} (valid {m['valid_auroc']:.4f}, best epoch "
-         f"{m['best_epoch']}/{m['epochs_run']}, {m['device']}, {m['wall_seconds']} s)")
+    _log(_trained(a.arch, a.size, m))
+
+
+def _trained(arch: str, size: str | None, m: dict) -> str:
+    """One line on a trained model: its test and validation AUROC, best epoch, device and time."""
+    size = f" ({size})" if size else ""
+    return (f"{arch}{size}: test AUROC {m['test_auroc']:.4f} (valid {m['valid_auroc']:.4f}, best epoch "
+            f"{m['best_epoch']}/{m['epochs_run']}, {m['device']}, {m['wall_seconds']} s)")
 
 
 @command("train-sizes", "train several width variants of one architecture on one TF together, one process "
@@ -190,8 +195,7 @@ def cmd_train_sizes(a) -> None:
 
     for size, m in train_sizes(_config(a), a.arch, a.data, a.sizes_dir, a.sizes, threads=a.threads,
                                device=a.device, config_path=a.config).items():
-        _log(f"{a.arch} ({size}): test AUROC {m['test_auroc']:.4f} (valid {m['valid_auroc']:.4f}, best epoch "
-             f"{m['best_epoch']}/{m['epochs_run']}, {m['device']}, {m['wall_seconds']} s)")
+        _log(_trained(a.arch, size, m))
 
 
 @command("select-size", "keep the size variant with the best validation AUROC (never test)",

@@ -254,11 +254,13 @@ def check_sheet(sheet: pd.DataFrame, path: str | Path, release: str | None = Non
 
 def _check_task_rows(sheet: pd.DataFrame, path, line_of: list[int]) -> None:
     """Every encode_multi row's `tasks` names at least two distinct encode rows of the sheet."""
+    from deepmotif.jaspar import split_list
+
     encode = set(sheet.loc[sheet["source"] == "encode", "name"].str.strip())
     for i, row in enumerate(sheet.to_dict("records")):
         if row["source"] != "encode_multi":
             continue
-        tasks = [t.strip() for t in row["tasks"].split(",") if t.strip()]
+        tasks = split_list(row["tasks"])
         line = line_of[i] if i < len(line_of) else i + 2
         unknown = [t for t in tasks if t not in encode]
         if unknown or len(set(tasks)) != len(tasks) or len(tasks) < 2:

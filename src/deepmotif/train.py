@@ -204,8 +204,8 @@ def train_sizes(config: dict, arch: str, data_file: str | Path, sizes_dir: str |
     :func:`train_from_config` in its own process, all running together on ``device`` (a GPU holds several
     small models: one cluster job then uses it for all of them), into ``sizes_dir/<size>/``.
 
-    ``threads`` CPU threads per size. A size's error is raised after every size has finished (the others'
-    models are kept). Returns size → the metrics written to its ``metrics.json``.
+    ``threads`` CPU threads per size. A size's error (the first in ``sizes`` order) is raised after every size
+    has finished (the others' models are kept). Returns size → the metrics written to its ``metrics.json``.
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -221,11 +221,8 @@ def train_sizes(config: dict, arch: str, data_file: str | Path, sizes_dir: str |
         jobs = {size: pool.submit(train_from_config, config, arch, data_file, Path(sizes_dir) / size, size=size,
                                   threads=threads, device=device, config_path=config_path, progress=False)
                 for size in sizes}
-        errors = [job.exception() for job in jobs.values()]
-    for error in errors:
-        if error is not None:
-            raise error
-    return {size: job.result() for size, job in jobs.items()}
+    return {size: job.result() for size, job in jobs.items()}  # leaving the pool waited for every size
+
 
 def fit(arch: str, params: dict, data: dict[str, tuple[np.ndarray, np.ndarray]], out_dir: str | Path,
         cfg: dict | None = None, progress: bool = True, meta: dict | None = None) -> dict:

@@ -10,6 +10,7 @@ import sys
 from snakemake.utils import validate
 
 from deepmotif.architectures import CONV_ARCHITECTURES
+from deepmotif.jaspar import split_list
 from deepmotif.config import (
     DEFAULTS,
     DESCRIPTIVE_COLUMNS,
@@ -129,9 +130,7 @@ def encode_inputs(wildcards):
     """Named inputs of an encode (or encode_multi) TF's prepare job: the genome, and the peak file of the TF
     (of each TF of its `tasks`, in that order)."""
     row = SHEET.set_index("name").loc[wildcards.tf]
-    tasks = (
-        [t.strip() for t in row["tasks"].split(",")] if row["tasks"] else [wildcards.tf]
-    )
+    tasks = split_list(row["tasks"]) or [wildcards.tf]
     out = {
         "genome": GENOME["fa"],
         "fai": GENOME["fa.fai"],

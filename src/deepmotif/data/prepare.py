@@ -273,15 +273,7 @@ def prepare_encode(row: dict, data_cfg: dict, genome: str | Path, peaks: str | P
         idx = np.flatnonzero(labels == code)  # already strongest first
         if split == "train" and data_cfg["max_train"]:
             idx = idx[: max(int(data_cfg["max_train"]) // 2, 1)]
-        n = len(idx)
-        codes = np.empty((2 * n, length), dtype=np.uint8)
-        codes[0::2], codes[1::2] = pos[idx], neg[idx]
-        arrays[f"{split}_codes"] = codes
-        arrays[f"{split}_y"] = np.tile(np.array([1, 0], dtype=np.int64), n)
-        arrays[f"{split}_chrom"] = np.stack([chrom[idx], neg_chrom[idx]], axis=1).ravel() if n else \
-            np.zeros(0, dtype="<U1")
-        arrays[f"{split}_start"] = np.stack([win["start"].to_numpy()[idx], neg_start[idx]], axis=1).ravel() \
-            .astype(np.int64)
+        arrays.update(_pairs(split, idx, pos, neg, chrom, neg_chrom, win["start"].to_numpy(), neg_start))
         arrays[f"{split}_rank"] = np.repeat(ranks[idx], 2).astype(np.int64)
     for split in SPLIT_NAMES:
         _check_classes(arrays[f"{split}_y"], split, peaks)
@@ -296,6 +288,20 @@ def prepare_encode(row: dict, data_cfg: dict, genome: str | Path, peaks: str | P
           "negatives": neg_report,
           "sequences": {s: int(len(arrays[f"{s}_y"])) for s in SPLIT_NAMES}}
     return arrays, qc
+
+
+def _interleaved(positives: np.ndarray, negatives: np.ndarray) -> np.ndarray:
+    """Rows of ``positives`` and ``negatives`` alternating: positive i, then its negative."""
+    return np.stack([positives, negatives], axis=1).reshape(2 * len(positives), *positives.shape[1:])
+
+
+def _pairs(split: str, idx: np.ndarray, pos, neg, chrom, neg_chrom, start, neg_start) -> dict[str, np.ndarray]:
+    """One split of an encode data set: the windows ``idx`` and their negatives, interleaved (``{split}_codes``,
+    ``_y`` 1/0, ``_chrom``, ``_start``)."""
+    return {f"{split}_codes": _interleaved(pos[idx], neg[idx]),
+            f"{split}_y": np.tile(np.array([1, 0], dtype=np.int64), len(idx)),
+            f"{split}_chrom": _interleaved(chrom[idx], neg_chrom[idx]),
+            f"{split}_start": _interleaved(start[idx], neg_start[idx]).astype(np.int64)}
 
 
 def _open_genome(genome, sizes, data_cfg: dict):
@@ -394,10 +400,11 @@ def prepare_encode_multi(row: dict, data_cfg: dict, genome: str | Path, peaks: l
     from deepmotif.data.peaks import read_narrowpeak
     from deepmotif.data.split import SPLIT_NAMES, TEST, TRAIN, VALID
     from deepmotif.data.windows import read_intervals, select_windows
+    from deepmotif.jaspar import split_list
 
     data_cfg = data_settings(data_cfg)
-    tasks = [t.strip() for t in str(row.get("tasks") or "").split(",") if t.strip()]
-    if len(tasks) != len(peaks):
+    tasks = split_list(row.get("tasks"))
+    if not tasks or len(tasks) != len(peaks):
         raise InputError(f"{len(peaks)} peak files for the {len(tasks)} tasks {', '.join(tasks)}", field="tasks")
     if data_cfg["split"] != "chromosome":
         raise InputError(f"source encode_multi needs split: chromosome, got {data_cfg['split']!r}",
@@ -417,27 +424,20 @@ def prepare_encode_multi(row: dict, data_cfg: dict, genome: str | Path, peaks: l
         codes.append(pos)
         per_task[task] = {**report, **wqc}
     win = pd.concat(wins, ignore_index=True)
-    pos = np.concatenate(codes) if codes else np.zeros((0, length), np.uint8)
-    keep = _one_per_site(win["chrom"].to_numpy().astype(str), (win["start"].to_numpy() + length // 2), length)
-    win, pos = win.iloc[keep].reset_index(drop=True), pos[keep]
+    chrom, centre = win["chrom"].to_numpy().astype(str), win["start"].to_numpy() + length // 2
+    keep = _one_per_site(chrom, centre, length)
+    win, pos = win.iloc[keep].reset_index(drop=True), np.concatenate(codes)[keep]
+    chrom, centre = chrom[keep], centre[keep]
     if len(win) == 0:
         raise InputError("no peak window left after filtering", path=peaks[0])
-    chrom, centre = win["chrom"].to_numpy().astype(str), win["start"].to_numpy() + length // 2
     labels_task = np.stack([_centre_in_peaks(chrom, centre, t) for t in tables], axis=1).astype(np.float32)
     neg_chrom, neg_start, neg, neg_report = _background(fa, in_genome, data_cfg, tables, win, pos, black)
     labels = _chromosome_labels(chrom, test_chroms, valid_chroms, data_cfg)
     arrays: dict[str, np.ndarray] = {}
     for code, split in zip((TRAIN, VALID, TEST), SPLIT_NAMES):
         idx = np.flatnonzero(labels == code)
-        n = len(idx)
-        arrays[f"{split}_codes"] = np.stack([pos[idx], neg[idx]], axis=1).reshape(2 * n, length)
-        arrays[f"{split}_y"] = np.tile(np.array([1, 0], dtype=np.int64), n)
-        arrays[f"{split}_tasks"] = np.stack([labels_task[idx], np.zeros_like(labels_task[idx])], axis=1) \
-            .reshape(2 * n, len(tasks))
-        arrays[f"{split}_chrom"] = np.stack([chrom[idx], neg_chrom[idx]], axis=1).ravel() if n else \
-            np.zeros(0, dtype="<U1")
-        arrays[f"{split}_start"] = np.stack([win["start"].to_numpy()[idx], neg_start[idx]], axis=1).ravel() \
-            .astype(np.int64)
+        arrays.update(_pairs(split, idx, pos, neg, chrom, neg_chrom, win["start"].to_numpy(), neg_start))
+        arrays[f"{split}_tasks"] = _interleaved(labels_task[idx], np.zeros_like(labels_task[idx]))
         _check_classes(arrays[f"{split}_y"], split, peaks[0])
     qc = {"tf": row.get("name"), "source": "encode_multi", "tasks": per_task, "genome": str(genome),
           "blacklist": str(blacklist) if blacklist else None, "window_length": length,
@@ -495,10 +495,10 @@ def write_prepared(tf: str, row: dict, cfg: dict, out: str | Path, qc: str | Pat
     str
         One line describing what was written.
     """
-    from deepmotif.config import MULTI_MOTIF_SOURCES, PLANTED_SOURCES
+    from deepmotif.config import GENOME_SOURCES, MULTI_MOTIF_SOURCES, PLANTED_SOURCES
     from deepmotif.io_utils import write_json
 
-    if row["source"] in ("encode", "encode_multi"):
+    if row["source"] in GENOME_SOURCES:
         peaks = [peaks] if isinstance(peaks, (str, Path)) else list(peaks or [])
         missing = [opt for opt, value in (("--genome", genome), ("--peaks", peaks)) if not value]
         if missing:
@@ -555,9 +555,9 @@ def load_split(path: str | Path, split: str) -> tuple[np.ndarray, np.ndarray]:
 
 def load_task_labels(path: str | Path, split: str) -> np.ndarray:
     """(N, K) float32 labels of a multi-task model (``models.<arch>.tasks: planted``): the K logic tasks of
-    ``synthetic_logic`` or TFs of ``encode_multi``; else 1 where sequence i carries planted motif k (K planted motifs of
-    ``synthetic_multi``; K = 1, the label, for ``synthetic``). Raises :class:`InputError` for data without
-    planted motifs."""
+    ``synthetic_logic`` or TFs of ``encode_multi``; else 1 where sequence i carries planted motif k (K
+    planted motifs of ``synthetic_multi``; K = 1, the label, for ``synthetic``). Raises :class:`InputError`
+    for data without tasks."""
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     with open_npz(path) as data:
