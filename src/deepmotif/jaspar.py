@@ -154,11 +154,11 @@ def row_collection(row: dict) -> str:
 
 def row_known_motifs(release: str, row: dict) -> list[tuple[Motif, frozenset]]:
     """The known JASPAR motif(s) of a sheet row with their TF families, in the row's collection
-    (:func:`row_collection`): the list of a ``synthetic_multi`` / ``synthetic_logic`` row (:func:`find_motifs`), else the one motif
-    of ``jaspar_id`` / ``jaspar_name`` (:func:`find_motif`). ``[]`` means *no known motif*: a real-data row
-    with neither column set, or whose TF name has no matrix in the collection (warned: its tables then say
-    "no known motif" instead of scoring against a wrong matrix). A motif outside CORE is warned about too
-    (it is added to the Tomtom targets, which are the CORE collection).
+    (:func:`row_collection`): the list of a ``synthetic_multi`` / ``synthetic_logic`` row
+    (:func:`find_motifs`), else the one motif of ``jaspar_id`` / ``jaspar_name`` (:func:`find_motif`). ``[]``
+    means *no known motif*: a real-data row with neither column set, or whose TF name has no matrix in the
+    collection (warned: its tables then say "no known motif" instead of scoring against a wrong matrix). A
+    motif outside CORE is warned about too (it is added to the Tomtom targets, which are the CORE collection).
 
     Raises
     ------
