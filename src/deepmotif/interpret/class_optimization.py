@@ -34,14 +34,17 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from deepmotif.config import DEFAULTS
 from deepmotif.interpret.saliency import _no_cudnn_rnn
 from deepmotif.interpret.inputs import model_device
 
 MODES = ("onehot", "softmax", "l2")
+_DEFAULT = DEFAULTS["interpret"]["classopt"]  # config interpret.classopt: the one place of these defaults
 
 
-def class_optimize(model: torch.nn.Module, length: int, n_restarts: int = 32, steps: int = 200, lr: float = 0.1,
-                   l2: float = 1e-3, mode: str = "onehot", seed: int = 0,
+def class_optimize(model: torch.nn.Module, length: int, n_restarts: int = _DEFAULT["restarts"],
+                   steps: int = _DEFAULT["steps"], lr: float = _DEFAULT["lr"], l2: float = _DEFAULT["l2"],
+                   mode: str = _DEFAULT["mode"], seed: int = 0,
                    device: str | torch.device | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Gradient ascent on a free input of width ``length`` to maximise the positive-class logit.
 
