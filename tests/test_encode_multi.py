@@ -5,6 +5,7 @@ one multi-task CNN (an output per TF) trained on it, explained, and analysed by 
 from __future__ import annotations
 
 import gzip
+import io
 import json
 
 import numpy as np
@@ -79,7 +80,7 @@ def test_windows_are_the_union_labelled_by_peak_overlap(run):
     assert qc["same_site_left_out"] == 30  # a shared site is one window, not one per TF
     label_of = {**{s: (1, 1, 0) for s in where["shared"]},
                 **{s: tuple(int(tf == t) for t in TASKS) for tf in TASKS for s in where[tf]}}
-    peaks = [pd.read_csv(pd.io.common.StringIO(run["peaks"][tf]), sep="\t", header=None) for tf in TASKS]
+    peaks = [pd.read_csv(io.StringIO(run["peaks"][tf]), sep="\t", header=None) for tf in TASKS]
     with np.load(wd / "results/MULTI/data.npz") as data:
         assert list(data["meta_task_names"]) == list(TASKS)
         for split, chrom in (("train", "chr1"), ("valid", "chr2"), ("test", "chr3")):
