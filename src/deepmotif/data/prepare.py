@@ -232,7 +232,7 @@ def prepare_encode(row: dict, data_cfg: dict, genome: str | Path, peaks: str | P
     """
     from deepmotif.data.peaks import read_narrowpeak
     from deepmotif.data.split import SPLIT_NAMES, TEST, TRAIN, VALID, carve_valid, deepbind_split
-    from deepmotif.data.windows import read_intervals, select_windows
+    from deepmotif.data.windows import read_intervals
 
     data_cfg = data_settings(data_cfg)
     seed, length = int(data_cfg["seed"]), int(data_cfg["seq_len"])
@@ -245,11 +245,7 @@ def prepare_encode(row: dict, data_cfg: dict, genome: str | Path, peaks: str | P
     fa, in_genome, contigs, (test_chroms, valid_chroms) = _open_genome(genome, sizes, data_cfg)
     table, report = read_narrowpeak(peaks, contigs, data_cfg["on_bad_peak_line"])
     black = read_intervals(blacklist) if blacklist else None
-    with step(f"cutting summit windows from {Path(genome).name}") as note:
-        win, pos, wqc = select_windows(table, fa, length, in_genome, top_n=win_cfg["top_n"],
-                                       max_n_fraction=float(win_cfg["max_n_fraction"]), blacklist=black,
-                                       rank_by=win_cfg["rank_by"])
-        note["detail"] = f"{len(win):,} of {len(table):,} peaks"
+    win, pos, wqc = _summit_windows(table, fa, in_genome, data_cfg, black, f"summit windows from {Path(genome).name}")
     if len(win) == 0:
         raise InputError(f"no peak window left after filtering: {wqc['dropped']}", path=peaks)
     chrom = win["chrom"].to_numpy().astype(str)
@@ -288,6 +284,20 @@ def prepare_encode(row: dict, data_cfg: dict, genome: str | Path, peaks: str | P
           "negatives": neg_report,
           "sequences": {s: int(len(arrays[f"{s}_y"])) for s in SPLIT_NAMES}}
     return arrays, qc
+
+
+def _summit_windows(table, fa, in_genome: dict, data_cfg: dict, black, what: str):
+    """:func:`deepmotif.data.windows.select_windows` of one narrowPeak table with the ``data.windows``
+    settings, as a progress step "cutting ``what``": (windows, their codes, QC)."""
+    from deepmotif.data.windows import select_windows
+
+    win_cfg = data_cfg["windows"]
+    with step(f"cutting {what}") as note:
+        win, pos, wqc = select_windows(table, fa, int(data_cfg["seq_len"]), in_genome, top_n=win_cfg["top_n"],
+                                       max_n_fraction=float(win_cfg["max_n_fraction"]), blacklist=black,
+                                       rank_by=win_cfg["rank_by"])
+        note["detail"] = f"{len(win):,} of {len(table):,} peaks"
+    return win, pos, wqc
 
 
 def _interleaved(positives: np.ndarray, negatives: np.ndarray) -> np.ndarray:
@@ -399,7 +409,7 @@ def prepare_encode_multi(row: dict, data_cfg: dict, genome: str | Path, peaks: l
 
     from deepmotif.data.peaks import read_narrowpeak
     from deepmotif.data.split import SPLIT_NAMES, TEST, TRAIN, VALID
-    from deepmotif.data.windows import read_intervals, select_windows
+    from deepmotif.data.windows import read_intervals
     from deepmotif.jaspar import split_list
 
     data_cfg = data_settings(data_cfg)
@@ -409,16 +419,14 @@ def prepare_encode_multi(row: dict, data_cfg: dict, genome: str | Path, peaks: l
     if data_cfg["split"] != "chromosome":
         raise InputError(f"source encode_multi needs split: chromosome, got {data_cfg['split']!r}",
                          field="data.split")
-    length, win_cfg = int(data_cfg["seq_len"]), data_cfg["windows"]
+    length = int(data_cfg["seq_len"])
     fa, in_genome, contigs, (test_chroms, valid_chroms) = _open_genome(genome, sizes, data_cfg)
     black = read_intervals(blacklist) if blacklist else None
     tables, wins, codes, per_task = [], [], [], {}
     for task, path in zip(tasks, peaks):
         table, report = read_narrowpeak(path, contigs, data_cfg["on_bad_peak_line"])
-        with step(f"cutting {task}'s summit windows from {Path(genome).name}"):
-            win, pos, wqc = select_windows(table, fa, length, in_genome, top_n=win_cfg["top_n"],
-                                           max_n_fraction=float(win_cfg["max_n_fraction"]), blacklist=black,
-                                           rank_by=win_cfg["rank_by"])
+        win, pos, wqc = _summit_windows(table, fa, in_genome, data_cfg, black,
+                                        f"{task}'s summit windows from {Path(genome).name}")
         tables.append(table)
         wins.append(win.assign(task=task))
         codes.append(pos)

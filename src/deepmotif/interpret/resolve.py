@@ -243,6 +243,13 @@ def resolve(model: nn.Module, X: np.ndarray, settings: dict | None = None,
     return out
 
 
+def ofiv_ranks(ofiv: np.ndarray) -> np.ndarray:
+    """(C,) rank of each channel within its task by OFIV: 1 = the most important (ties: lower channel first)."""
+    rank = np.empty(len(ofiv), dtype=int)
+    rank[np.argsort(-np.asarray(ofiv), kind="stable")] = np.arange(1, len(ofiv) + 1)
+    return rank
+
+
 def task_similarity(ofivs: np.ndarray) -> np.ndarray:
     """(T, C) OFIVs of T tasks → (T, T) Pearson correlation between tasks (DeepResolve's class similarity);
     a task whose OFIV is constant correlates 0 with the others and 1 with itself."""
@@ -325,8 +332,7 @@ def write_resolve(tf: str, arch: str, model_file, data_file, settings: dict | No
     matches = _channel_matches(motif_table, tf, arch)
     rows = []
     for name, r in zip(names, results):
-        rank = np.empty(len(r["ofiv"]), dtype=int)
-        rank[np.argsort(-r["ofiv"], kind="stable")] = np.arange(1, len(rank) + 1)
+        rank = ofiv_ranks(r["ofiv"])
         for c in range(len(r["ofiv"])):
             rows.append({"tf": tf, "architecture": arch, "task": name, "channel": c, "rank": int(rank[c]),
                          "ofiv": float(r["ofiv"][c]), "variance": float(r["variance"][c]),
