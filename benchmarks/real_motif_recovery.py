@@ -22,6 +22,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from deepmotif.match import verdict
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 DEMO_GATA1 = DATA / "deepmotif-k562" / "GATA1_K562_GATA-1_USC"
@@ -80,8 +82,8 @@ def main() -> None:
         best = top.loc[key] if key in top.index else None
         lines.append({"tf": row["tf"], "arch": row["architecture"], "method": row["method"],
                       "auroc": round(float(auroc.loc[(row["tf"], row["architecture"]), "test_auroc"]), 3),
-                      "n_motifs": row["n_motifs"], "recovered": bool(row["recovered"]),
-                      "family": bool(row["family_recovered"]),
+                      "n_motifs": row["n_motifs"], "recovered": verdict(row["recovered"]),
+                      "family": verdict(row["family_recovered"]),
                       "top_motif_hit": "" if best is None or not isinstance(best["hit1_name"], str)
                       else f"{best['hit1_name']} (q {best['hit1_q']:.1g})"})
     table = pd.DataFrame(lines)

@@ -18,7 +18,7 @@ from scipy import stats
 
 from deepmotif.cli import main
 from deepmotif.compare import (compare_models, paired_tests, read_performance_table, select_size,
-                               write_selected_size)
+                               write_performance_figure, write_selected_size)
 from deepmotif.config import DEFAULTS, check_sizes, merge, sized_model_params
 from deepmotif.errors import InputError
 from deepmotif.models import build_model
@@ -110,6 +110,32 @@ def test_bad_values_and_unknown_models_name_file_line_and_field(tmp_path):
     _table(3).to_csv(path, sep="\t", index=False)
     with pytest.raises(InputError, match=r"field 'architecture': architecture\(s\) lstm not in the table"):
         compare_models(read_performance_table(path), ["cnn", "lstm"], path=path)
+
+
+def test_tfs_without_a_known_motif_are_left_out_of_their_pairs_and_counted(tmp_path):
+    """A TF with no known motif has a PWM row with empty metrics and the note "no known motif" (as
+    deepmotif evaluate writes it): accepted, left out of the pairs with pwm, said in their note; an empty
+    metric without that note is still an error naming line and field."""
+    table = _table(8).assign(note="")
+    unknown = (table["architecture"] == "pwm") & table["tf"].isin(["TF1", "TF4"])
+    table.loc[unknown, ["test_auroc", "test_aupr"]] = np.nan
+    table.loc[unknown, "note"] = "no known motif"
+    path = tmp_path / "auroc.tsv"
+    table.to_csv(path, sep="\t", index=False)
+    out = compare_models(read_performance_table(path), MODELS, path=path)
+    with_pwm = out[out["model_b"] == "pwm"]
+    assert (with_pwm["n_tfs"] == 6).all() and with_pwm["note"].str.startswith("2 TF(s) without a value left out").all()
+    others = out[out["model_b"] != "pwm"]
+    assert (others["n_tfs"] == 8).all() and not others["note"].str.contains("left out").any()
+    kept = table[~table["tf"].isin(["TF1", "TF4"])]
+    wide = kept.pivot(index="tf", columns="architecture", values="test_auroc")
+    row = out[(out["metric"] == "auroc") & (out["model_a"] == "cnn") & (out["model_b"] == "pwm")].iloc[0]
+    assert row["wilcoxon_pvalue"] == pytest.approx(stats.wilcoxon(wide["cnn"], wide["pwm"]).pvalue)
+    write_performance_figure(read_performance_table(path), tmp_path / "a.png")
+    table.loc[unknown, "note"] = ""
+    table.to_csv(path, sep="\t", index=False)
+    with pytest.raises(InputError, match=r"line \d+, field 'test_auroc': needs a number in \[0, 1\]"):
+        read_performance_table(path)
 
 
 def test_compare_cli_writes_table_and_figures(tmp_path):

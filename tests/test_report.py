@@ -74,7 +74,7 @@ def test_ground_truth_tables_get_a_page_linked_from_the_index(tmp_path):
     write_report(out, DEFAULTS, t["auroc"], t["matches"], t["motifs"], [],
                  groundtruth_files=[t["groundtruth_attribution"], t["groundtruth_recovery"]])
     index = (out / "index.html").read_text()
-    assert 'href="groundtruth.html"' in index and 'href="tf/KOO.html"' in index and "no JASPAR matrix" in index
+    assert 'href="groundtruth.html"' in index and 'href="tf/KOO.html"' in index and "no known motif" in index
     page = (out / "groundtruth.html").read_text()
     assert "<td>0.92</td>" in page and "2/3" in page and 'href="index.html"' in page
     assert "KOO" in (out / "tf" / "KOO.html").read_text()

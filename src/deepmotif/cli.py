@@ -389,6 +389,20 @@ def cmd_concat_tables(a) -> None:
     concat_tables(a.tables, a.out)
 
 
+@command("motif-summary", "every TF's motif-match table in one, attractor matrices flagged",
+         opt("--tables", nargs="+", required=True, help="motif_matches.tsv of every TF"),
+         opt("--out", required=True, help="output: results/tables/motif_matches.tsv"),
+         config=True)
+def cmd_motif_summary(a) -> None:
+    from deepmotif.attractors import write_flagged_table
+
+    cfg = _config(a)
+    found = write_flagged_table(a.tables, a.out, int(cfg["match"]["attractor_min_tfs"]))
+    _log(f"{len(found)} attractor matrix(es): one best hit of >= {cfg['match']['attractor_min_tfs']} unrelated TFs"
+         + ("".join(f"\n  {r.architecture} {r.method}: {r.best_id} {r.best_name} ({r.tfs})"
+                    for r in found.itertuples())))
+
+
 @command("dashboard", "one TF's dashboard figure (PNG and SVG)",
          opt("--tf", required=True),
          opt("--data", required=True),

@@ -19,9 +19,12 @@ import pandas as pd
 from deepmotif.architectures import ARCHITECTURES
 from deepmotif.errors import InputError
 from deepmotif.io_utils import atomic_path, read_json_object, save_figure, write_json
+from deepmotif.jaspar import NO_KNOWN_MOTIF
 
-#: columns :func:`compare_models` needs in the performance table (``results/tables/auroc.tsv``)
+#: columns :func:`compare_models` needs in the performance table (``results/tables/auroc.tsv``); its optional
+#: ``note`` column marks a row that has no metrics on purpose (NO_KNOWN_MOTIF: no PWM baseline)
 REQUIRED_COLUMNS = ("tf", "architecture", "test_auroc", "test_aupr")
+NOTE_COLUMN = "note"
 #: metric name → its column in the performance table
 METRIC_COLUMNS = {"auroc": "test_auroc", "aupr": "test_aupr"}
 #: the order models are listed in (others follow alphabetically)
@@ -124,15 +127,18 @@ def read_performance_table(path: str | Path) -> pd.DataFrame:
 
 
 def check_performance_table(table: pd.DataFrame, path: str | Path | None = None) -> None:
-    """Columns ``tf``, ``architecture``, ``test_auroc``, ``test_aupr`` present; metrics numbers in [0, 1];
+    """Columns ``tf``, ``architecture``, ``test_auroc``, ``test_aupr`` present; metrics numbers in [0, 1],
+    or empty in a row whose ``note`` is "no known motif" (the PWM baseline of a TF without a JASPAR matrix);
     one row per TF × architecture. Raises :class:`InputError` naming ``path``, the line and the field."""
     missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)} (has: {', '.join(map(str, table.columns))})",
                          path=path, line=1, field=missing[0])
+    no_value = (table[NOTE_COLUMN].astype(str).str.strip() == NO_KNOWN_MOTIF if NOTE_COLUMN in table
+                else pd.Series(False, index=table.index))
     for col in METRIC_COLUMNS.values():
         values = pd.to_numeric(table[col], errors="coerce")
-        bad = ~values.between(0, 1)
+        bad = ~values.between(0, 1) & ~(no_value & table[col].isna())
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise InputError(f"needs a number in [0, 1], got {table[col].iloc[i]!r}", path=path, line=i + 2,
@@ -226,6 +232,8 @@ def compare_models(table: pd.DataFrame, models: list[str] | None = None, metrics
     pandas.DataFrame
         One row per metric × pair (``model_a`` before ``model_b`` in ``models`` order) with the columns of
         :func:`paired_tests` (``n`` as ``n_tfs``) and ``better``: the model with the higher mean, or ``tie``.
+        A TF without a value for one of the pair (the PWM baseline of a TF with no known motif) is left out
+        of that pair, and ``note`` says how many were.
     """
     check_performance_table(table, path)
     unknown_metrics = [m for m in metrics if m not in METRIC_COLUMNS]
@@ -244,6 +252,9 @@ def compare_models(table: pd.DataFrame, models: list[str] | None = None, metrics
         for a, b in combinations(models, 2):
             pair = wide[[a, b]].dropna()
             res = paired_tests(pair[a].to_numpy(), pair[b].to_numpy())
+            left_out = len(wide) - len(pair)
+            if left_out:
+                res["note"] = "; ".join(filter(None, [f"{left_out} TF(s) without a value left out", res["note"]]))
             better = "tie" if not res["mean_diff"] else (a if res["mean_diff"] > 0 else b)
             if math.isnan(res["mean_diff"]):
                 better = ""

@@ -109,7 +109,10 @@ DEFAULTS: dict = {
     # dist / min_overlap: Tomtom's; max_target_ratio, complete_overlap, broad_family_size: the match rule that
     # no long or empty matrix can game (deepmotif.match, measured in benchmarks/match_rules.py)
     "match": {"backend": "memelite", "thresh": 0.5, "significance": 0.05, "tomtom_bin": None, "dist": "ed",
-              "min_overlap": 1, "max_target_ratio": 2.0, "complete_overlap": False, "broad_family_size": 50},
+              "min_overlap": 1, "max_target_ratio": 2.0, "complete_overlap": False, "broad_family_size": 50,
+              # a matrix that is the significant best hit of this many unrelated TFs in one architecture ×
+              # method is flagged as an attractor in results/tables/motif_matches.tsv (deepmotif.attractors)
+              "attractor_min_tfs": 3},
     # Scheduling only (read by the train/saliency rules' `resources:`, never by the deepmotif commands);
     # train_sizes_in_one_job: one train job per TF × architecture trains all train.sizes at once on its device.
     "resources": {"gpu": "auto", "gpu_model": None, "gres": None, "slurm_extra": None,

@@ -75,15 +75,16 @@ def pwm_baseline(data_file, row: dict, release: str) -> dict:
     metrics written to ``results/<tf>/pwm/metrics.json``). Several planted motifs: each sequence's best over
     motifs of its scan score below that motif's best possible log-odds score (one scale for motifs of
     different lengths and information). A row without a known motif gets no baseline: ``jaspar_name`` "no
-    known motif" and AUROC / AUPR None, never a wrong number."""
+    known motif", AUROC / AUPR None and ``note`` "no known motif" (:data:`deepmotif.jaspar.NO_KNOWN_MOTIF`),
+    never a wrong number."""
     from deepmotif.data.prepare import load_split
-    from deepmotif.jaspar import row_motifs
+    from deepmotif.jaspar import NO_KNOWN_MOTIF, row_motifs
 
     X, y = load_split(data_file, "test")
     motifs = row_motifs(release, row)
     if not motifs:
-        return {"architecture": "pwm", "jaspar_id": "", "jaspar_name": "no known motif", "test_auroc": None,
-                "test_aupr": None}
+        return {"architecture": "pwm", "jaspar_id": "", "jaspar_name": NO_KNOWN_MOTIF, "test_auroc": None,
+                "test_aupr": None, "note": NO_KNOWN_MOTIF}
     if len(motifs) > 1:
         scores = np.max([pwm_scan(X, m.pwm) - log_odds(m.pwm).max(axis=0).sum() for m in motifs], axis=0)
     else:

@@ -246,8 +246,8 @@ def open_npz(path: str | Path):
         yield _CheckedNpz(npz, path)
 
 
-def concat_tables(tables: list[str | Path], out: str | Path) -> None:
-    """Concatenate TSV tables with the same columns into ``out`` (the tables of all TFs)."""
+def read_tables(tables: list[str | Path]):
+    """TSV tables with the same columns (the tables of all TFs) as one pandas DataFrame."""
     import pandas as pd
 
     frames = []
@@ -256,4 +256,9 @@ def concat_tables(tables: list[str | Path], out: str | Path) -> None:
             frames.append(pd.read_csv(f, sep="\t"))
         except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
             raise InputError(f"unreadable table ({err})", path=f) from None
-    write_tsv(out, pd.concat(frames, ignore_index=True))
+    return pd.concat(frames, ignore_index=True)
+
+
+def concat_tables(tables: list[str | Path], out: str | Path) -> None:
+    """Concatenate TSV tables with the same columns into ``out`` (the tables of all TFs)."""
+    write_tsv(out, read_tables(tables))

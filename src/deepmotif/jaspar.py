@@ -10,6 +10,8 @@ import numpy as np
 from deepmotif.errors import InputError
 from deepmotif.memeio import Motif
 
+#: what a TF without a JASPAR matrix gets instead of a PWM baseline and motif verdicts (tables, report)
+NO_KNOWN_MOTIF = "no known motif"
 RELEASES = ("JASPAR2014", "JASPAR2016", "JASPAR2018", "JASPAR2020", "JASPAR2022", "JASPAR2024", "JASPAR2026")
 
 

@@ -44,13 +44,13 @@ import pandas as pd
 from deepmotif.config import MULTI_MOTIF_SOURCES, read_sheet
 from deepmotif.errors import InputError
 from deepmotif.io_utils import open_npz
-from deepmotif.jaspar import families, row_known_motifs
+from deepmotif.jaspar import NO_KNOWN_MOTIF, families, row_known_motifs
 from deepmotif.memeio import Motif, read_meme
 from deepmotif.tomtom import NAME_COLUMNS, TOMTOM_COLUMNS, tomtom
 from deepmotif.trim import MIN_BITS, MIN_MEAN_BITS, TRIM_BITS, core_bounds, informative, total_information, trim
 
 TABLE_COLUMNS = ["tf", "architecture", "method", "motif_id", "consensus", "n_sites", "best_id", "best_name",
-                 "best_family", "p_value", "e_value", "q_value", "own_id", "own_rank", "own_p_value",
+                 "best_family", "p_value", "e_value", "q_value", "own_id", "own_name", "own_family", "own_rank", "own_p_value",
                  "own_q_value", "top_in_family", "recovered", "window_match_fraction", "n_filters",
                  "filter_match_fraction", "filter_family_fraction"]
 #: the summary table: TABLE_COLUMNS then these
@@ -62,11 +62,13 @@ INFO_COLUMNS = ["n_seqlets", "support", "mean_attribution"]
 MOTIF_COLUMNS = (["tf", "architecture", "method", "motif_id", "motif_rank", "status", "consensus", "width",
                   "info_bits", "n_sites", *INFO_COLUMNS]
                  + [f"hit{i}_{f}" for i in range(1, N_HITS + 1) for f in HIT_FIELDS]
-                 + ["hit1_p", "hit1_e", "own_id", "own_rank", "own_p_value", "own_q_value", "top_in_family",
+                 + ["hit1_p", "hit1_e", "own_id", "own_name", "own_family", "own_rank", "own_p_value", "own_q_value", "top_in_family",
                     "recovered", "family_recovered"])
 #: status of a motif / summary row: significant best hit; informative but no significant hit (summary only);
 #: uninformative core (or, in the summary, no motif discovered at all: ``n_motifs`` 0), never matched
 MATCHED, NO_MATCH, NO_MOTIF = "matched", "no match", "no motif"
+#: the verdict columns: empty (neither true nor false) for a TF with no known motif
+VERDICTS = ("top_in_family", "recovered", "family_recovered")
 FILTER_METHOD = re.compile(r"filter\d+")
 _RANK = re.compile(r"m(\d+)")
 
@@ -177,6 +179,15 @@ def _own_pairs(own_entry, tf: str) -> list[tuple[Motif, frozenset, str]]:
     return [(m, f, m.name) for m, f in own_entry]
 
 
+def own_columns(own_entry, tf: str) -> dict[str, str]:
+    """``own_id``, ``own_name`` ("no known motif" for a TF without one) and ``own_family`` of a TF's entry
+    of ``own`` (:func:`summarise_motifs`)."""
+    pairs = _own_pairs(own_entry, tf)
+    return {"own_id": ",".join(m.id for m, _, _ in pairs),
+            "own_name": ",".join(m.name for m, _, _ in pairs) or NO_KNOWN_MOTIF,
+            "own_family": ";".join(sorted(frozenset().union(*[f for _, f, _ in pairs])))}
+
+
 def similar_to_own(own: dict, targets: list[Motif], settings: dict) -> dict[str, frozenset]:
     """TF → ids of the targets that are admissible significant Tomtom matches of its own matrix (or of any
     of its matrices), computed once per TF for the broad-family rule."""
@@ -243,8 +254,7 @@ def summarise_motifs(hits: pd.DataFrame, queries: list[Motif], cores: dict[str, 
         core = cores.get(q.id)
         row = {"tf": tf, "architecture": arch, "method": method, "motif_id": q.id, "motif_rank": rank,
                "status": NO_MOTIF if core is None else MATCHED, "n_sites": q.nsites,
-               "own_id": ",".join(m.id for m, _, _ in pairs), "top_in_family": False, "recovered": False,
-               "family_recovered": False}
+               **own_columns(own[tf], tf), "top_in_family": False, "recovered": False, "family_recovered": False}
         if core is None:
             trimmed = trim(q, settings["trim_bits"])
             row.update(consensus="", width=0 if trimmed is None else trimmed.width,
@@ -311,7 +321,8 @@ def summarise(motifs_table: pd.DataFrame, significance: float = 0.05) -> pd.Data
             "motif_id": best["motif_id"], "consensus": best["consensus"], "n_sites": best["n_sites"],
             "best_id": best["hit1_id"], "best_name": best["hit1_name"], "best_family": best["hit1_family"],
             "p_value": best["hit1_p"], "e_value": best["hit1_e"], "q_value": best["hit1_q"],
-            "own_id": best["own_id"], "own_rank": best["own_rank"], "own_p_value": best["own_p_value"],
+            "own_id": best["own_id"], "own_name": best["own_name"], "own_family": best["own_family"],
+            "own_rank": best["own_rank"], "own_p_value": best["own_p_value"],
             "own_q_value": best["own_q_value"], "top_in_family": bool(best["top_in_family"]),
             "recovered": bool(best["recovered"]), "family_recovered": bool(best["family_recovered"]),
             "window_match_fraction": np.nan, "n_filters": np.nan, "filter_match_fraction": np.nan,
@@ -500,7 +511,10 @@ def match_motifs(motif_files: list[str | Path], jaspar_file: str | Path, cfg: di
         info = read_info(info_files)
         motifs = motifs.drop(columns=INFO_COLUMNS).merge(info[["motif_id", *INFO_COLUMNS]], on="motif_id",
                                                          how="left")[MOTIF_COLUMNS]
-        motifs = _in_method_order(pd.concat([motifs, views_without_motifs(info, motifs)], ignore_index=True))
+        empty = views_without_motifs(info, motifs)
+        for col in ("own_id", "own_name", "own_family"):
+            empty[col] = empty["tf"].map(lambda tf, col=col: own_columns(own[tf], tf)[col]).astype(object)
+        motifs = _in_method_order(pd.concat([motifs, empty], ignore_index=True))
     table = summarise_filters(summarise(motifs, s["significance"])).drop(columns="_significant")
     if windows_files:
         if data_file is None:
@@ -517,7 +531,25 @@ def match_motifs(motif_files: list[str | Path], jaspar_file: str | Path, cfg: di
     hits = hits[hits["q-value"] <= s["thresh"]].reset_index(drop=True)
     table["n_filters"] = table["n_filters"].astype("Int64")
     table["n_motifs"] = table["n_motifs"].astype("Int64")
-    return hits, motifs.reset_index(drop=True), table[SUMMARY_COLUMNS].reset_index(drop=True)
+    return (hits, without_verdicts(motifs).reset_index(drop=True),
+            without_verdicts(table[SUMMARY_COLUMNS]).reset_index(drop=True))
+
+
+def verdict(value) -> bool:
+    """A verdict cell (:data:`VERDICTS`) as read back from a table: true only when true; empty (a TF with no
+    known motif) is not a recovery."""
+    return bool(pd.notna(value) and value)
+
+
+def without_verdicts(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with the :data:`VERDICTS` of TFs with no known motif (``own_name`` "no known motif") empty:
+    there is no own matrix to have found, so neither true nor false."""
+    table = table.copy()
+    unknown = table["own_name"].eq(NO_KNOWN_MOTIF).to_numpy()
+    for col in VERDICTS:
+        table[col] = table[col].astype("boolean")
+        table.loc[unknown, col] = pd.NA
+    return table
 
 
 def match_queries(queries: list[Motif], targets: list[Motif], own: dict, target_families: dict[str, frozenset],

@@ -19,12 +19,15 @@ from deepmotif import __version__
 from deepmotif.architectures import ARCH_LABELS
 from deepmotif.errors import InputError
 from deepmotif.io_utils import open_npz, read_json_object, write_text
+from deepmotif.jaspar import NO_KNOWN_MOTIF
+from deepmotif.match import verdict
 from deepmotif.memeio import read_meme
 from deepmotif.methods import VIEW_LABELS
 
 
 def auroc_table(metric_files: list[str | Path]) -> pd.DataFrame:
-    """Collect ``results/<TF>/<arch>/metrics.json`` files (TF and architecture from the path) into one table."""
+    """Collect ``results/<TF>/<arch>/metrics.json`` files (TF and architecture from the path) into one table;
+    ``note`` says why a row has no metrics (the PWM baseline of a TF with no known motif)."""
     rows = []
     for f in map(Path, metric_files):
         m = read_json_object(f, "metrics file")
@@ -32,7 +35,7 @@ def auroc_table(metric_files: list[str | Path]) -> pd.DataFrame:
                      "test_auroc": m["test_auroc"], "test_aupr": m["test_aupr"],
                      "valid_auroc": m.get("valid_auroc"), "train_auroc": m.get("train_auroc"), "size": m.get("size"),
                      "epochs_run": m.get("epochs_run"), "best_epoch": m.get("best_epoch"),
-                     "device": m.get("device"), "wall_seconds": m.get("wall_seconds")})
+                     "device": m.get("device"), "wall_seconds": m.get("wall_seconds"), "note": m.get("note", "")})
     return pd.DataFrame(rows).sort_values(["tf", "architecture"], kind="stable").reset_index(drop=True)
 
 
@@ -308,7 +311,7 @@ def dashboard_figure(tf: str, data_file, model_files: list, interpret_files: lis
                 ax_m.axis("off")
             best = targets.get(row["best_id"]) if isinstance(row["best_id"], str) else None
             if best is not None:
-                good = bool(row["top_in_family"])
+                good = verdict(row["top_in_family"])
                 rc = (row["motif_id"], best.id) in flipped  # shown as Tomtom aligned it
                 draw_logo(ax_t, best.pwm[::-1, ::-1] if rc else best.pwm,
                           f"{best.id} {best.name}{' (rev. compl.)' if rc else ''} (q = {row['q_value']:.2g})",
@@ -547,7 +550,8 @@ def _summary_html(summary: pd.DataFrame) -> str:
         tf = rec["tf"]
         cells = [f'<td><a href="{html.escape(quote(f"{TF_FOLDER}/{tf}.html"))}">{html.escape(tf)}</a></td>']
         cells += [f"<td>{html.escape(str(rec[c]))}</td>" for c in sheet_cols]
-        cells += ["<td></td>" if pd.isna(rec[f"auroc_{a}"])
+        cells += [(f'<td data-sort="">{NO_KNOWN_MOTIF}</td>' if a == PWM and not rec["jaspar_matrix"] else
+                   "<td></td>") if pd.isna(rec[f"auroc_{a}"])
                   else f'<td data-sort="{float(rec[f"auroc_{a}"])!r}">{rec[f"auroc_{a}"]:.4f}</td>'
                   for a in [*archs, PWM]]
         for a in archs:
@@ -555,7 +559,7 @@ def _summary_html(summary: pd.DataFrame) -> str:
             if pd.isna(n):
                 cells.append("<td></td>")
             elif not rec["jaspar_matrix"]:
-                cells.append('<td data-sort="">no JASPAR matrix</td>')
+                cells.append(f'<td data-sort="">{NO_KNOWN_MOTIF}</td>')
             else:
                 cells.append(f'<td data-sort="{int(fam) + int(own) / 100:.2f}">{int(fam)}/{int(n)} (own {int(own)})'
                              "</td>")
@@ -564,6 +568,22 @@ def _summary_html(summary: pd.DataFrame) -> str:
             f'<span id="shown">{len(rows)}</span> of {len(rows)} TFs shown; click a header to sort.</p>'
             f'<table id="summary"><thead><tr>{head}</tr></thead><tbody>\n' + "\n".join(rows)
             + "\n</tbody></table>")
+
+
+def _attractors_html(matches: pd.DataFrame) -> str:
+    """The index's list of attractor matrices (:mod:`deepmotif.attractors`), where the table flags any."""
+    from deepmotif.attractors import attractor_summary
+
+    if "attractor" not in matches:
+        return ""
+    found = attractor_summary(matches)
+    if found.empty:
+        return ("<h2 id='attractors'>Attractor matrices</h2><p>None: no JASPAR matrix is the best hit of "
+                "unrelated TFs in one method.</p>")
+    return ("<h2 id='attractors'>Attractor matrices</h2><p>Each is the significant best hit of unrelated TFs "
+            "(not of their family; TFs of one family counted once) in one architecture × method: there it says "
+            "more about the matrix than about those TFs. Their rows have <code>attractor</code> true in "
+            "<code>motif_matches.tsv</code>.</p>" + _table_html(found))
 
 
 def _comparison_html(comparison_file, figure: str | None) -> str:
@@ -657,7 +677,8 @@ def _discovered_html(tf: str, motif_table: pd.DataFrame, cwms: dict[str, np.ndar
         cells = [_figure(f"{tf}/{motif_id}.png", motif_id, f"{motif_id} (CWM{support})")]
         best = targets.get(row["hit1_id"]) if isinstance(row["hit1_id"], str) else None
         if best is not None:
-            verdict = "own matrix" if row["recovered"] else "family" if row["family_recovered"] else "other"
+            verdict = (NO_KNOWN_MOTIF if pd.isna(row["recovered"]) else "own matrix" if row["recovered"]
+                       else "family" if row["family_recovered"] else "other")
             images.logo(f"{JASPAR_FOLDER}/{best.id}.png", best.pwm)
             cells.append(_figure(f"../{JASPAR_FOLDER}/{best.id}.png", best.id,
                                  f"best match {best.id} {best.name} (q={row['hit1_q']:.2g}; top 3: {verdict})"))
@@ -759,8 +780,10 @@ def write_report(out: str | Path, cfg: dict, auroc_file: str | Path, matches_fil
 parameters</a> · <a href="#software">software</a></p>
 <h2 id="tfs">TFs</h2><p>One row per TF; its page holds its dashboard, its discovered motifs beside their best
 JASPAR match, and its rows of the performance and motif-match tables.{
-    f' {no_matrix} TF(s) have no JASPAR matrix: AUROC, but no motif verdict.' if no_matrix else ''}</p>
+    f' {no_matrix} TF(s) have no known motif (no JASPAR matrix): AUROC, but no PWM baseline and no motif verdict.'
+    if no_matrix else ''}</p>
 {_summary_html(summary)}
+{_attractors_html(matches)}
 <div id="comparison">{_comparison_html(comparison_file, figure)}</div>
 <h2 id="parameters">Run parameters</h2><pre>{html.escape(json.dumps(cfg, indent=2, default=str))}</pre>
 <h2 id="software">Software</h2>{versions.to_html(index=False)}"""

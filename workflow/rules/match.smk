@@ -66,7 +66,9 @@ rule motif_table:
         "logs/motif_table.log",
     conda:
         "../../envs/deepmotif.yaml"
+    params:
+        settings=settings("match"),
     shell:
-        "(deepmotif concat-tables --tables {input.tables} --out {output.table}"
+        "(deepmotif motif-summary --set {params.settings:q} --tables {input.tables} --out {output.table}"
         " && deepmotif concat-tables --tables {input.motifs} --out {output.motifs}"
         " && deepmotif concat-tables --tables {input.hits} --out {output.hits}) 2> {log}"
