@@ -451,11 +451,44 @@ PREEMPT = {
     "architectures": ["cnn"],
     "data": {"seq_len": SEQ_LEN, "synthetic": {"n_train": 30000, "n_test": 200}},
     "models": {"cnn": {"filters": 32, "kernels": [9]}},
-    # ~2-4 s an epoch on this node: 70 epochs are well over the 1-minute time limit of a train job, so the
-    # training can only finish by resuming from its checkpoints
-    "train": {"epochs": 70, "patience": 70, "device": "cpu"},
+    # epochs: set by _preempt_epochs, so that the whole training takes about PREEMPT_SECONDS here
+    "train": {"device": "cpu"},
     "resources": {"gpu": 0, "train": {"runtime": 1, "mem_mb": 2000}, "interpret": {"runtime": 15, "mem_mb": 2000}},
 }
+#: the training's length: longer than a train job's 1-minute limit, which slurmctld enforces up to ~30 s late
+#: (its retry must time out), short enough that one or two reruns finish it (the test's time follows from
+#: this, not from the node's speed: 70 fixed epochs took 140-280 s of training, 477 s of test)
+PREEMPT_SECONDS = 120
+
+
+def _preempt_epochs() -> int:
+    """Epochs of PREEMPT's training that take about PREEMPT_SECONDS on this node: one epoch's forward and
+    backward passes of its CNN over its training set size, timed here on one thread (the job's own epochs
+    also score validation, so they take a little longer: the retry's time-out only gets surer)."""
+    import torch
+
+    from deepmotif.config import DEFAULTS, merge, model_params
+    from deepmotif.models import build_model
+
+    cfg = merge(DEFAULTS, PREEMPT)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        torch.manual_seed(0)
+        model = build_model("cnn", **model_params(cfg, "cnn"))
+        opt = torch.optim.Adam(model.parameters())
+        n, batch = PREEMPT["data"]["synthetic"]["n_train"], cfg["train"]["batch_size"]
+        x = torch.nn.functional.one_hot(torch.randint(0, 4, (batch, SEQ_LEN)), 4).float().transpose(1, 2)
+        y = torch.randint(0, 2, (batch,)).float()
+        start = time.perf_counter()
+        for _ in range(n // batch):
+            opt.zero_grad()
+            torch.nn.functional.binary_cross_entropy_with_logits(model(x), y).backward()
+            opt.step()
+        epoch = time.perf_counter() - start
+    finally:
+        torch.set_num_threads(threads)
+    return max(10, min(200, round(PREEMPT_SECONDS / epoch)))
 
 
 @pytest.mark.slow
@@ -465,7 +498,9 @@ def test_cancelled_and_timed_out_train_jobs_resume_from_their_checkpoint(slurm_c
     time from the last epoch checkpoint, and the training, longer than one job may run, ends
     with the metrics of an uninterrupted `deepmotif train` of the same command line."""
     work = tmp_path
-    (work / "config.yaml").write_text(yaml.safe_dump(PREEMPT, sort_keys=False))
+    epochs = _preempt_epochs()
+    train = {**PREEMPT["train"], "epochs": epochs, "patience": epochs}
+    (work / "config.yaml").write_text(yaml.safe_dump({**PREEMPT, "train": train}, sort_keys=False))
     (work / "tfs.tsv").write_text(HEADER + "GATA1\tsynthetic\t\t\tMA0035.5\tGATA1\tK562\n")
     (work / "test-profile").mkdir()
     (work / "test-profile" / "config.yaml").write_text(yaml.safe_dump({
@@ -505,8 +540,8 @@ def test_cancelled_and_timed_out_train_jobs_resume_from_their_checkpoint(slurm_c
 
     assert reference is not None and reference.wait(timeout=900) == 0, reference.stderr.read()[-2000:]
     got, want = (json.loads(p.read_text()) for p in (out / "metrics.json", work / "uninterrupted" / "metrics.json"))
-    assert got["epochs_run"] == want["epochs_run"] == 70
-    assert [h["epoch"] for h in got["history"]] == list(range(1, 71))
+    assert got["epochs_run"] == want["epochs_run"] == epochs
+    assert [h["epoch"] for h in got["history"]] == list(range(1, epochs + 1))
     strip = lambda m: {k: v for k, v in m.items() if k not in ("wall_seconds", "history")}  # noqa: E731
     assert strip(got) == strip(want)
     assert [{k: v for k, v in h.items() if k != "seconds"} for h in got["history"]] == \
