@@ -7,6 +7,7 @@ pyjaspar's copy). Run with NUMBA_CACHE_DIR set (e.g. .cache/numba) so memelite l
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -276,3 +277,48 @@ def test_match_motifs_end_to_end(tmp_path, jaspar):
     assert filters["motif_id"] == "GATA1.cnn.filter1" and filters["n_filters"] == 2
     assert filters["filter_family_fraction"] == 0.5 and filters["family_recovered"]
     assert set(hits["Query_ID"]) <= {"GATA1.cnn.ism.m2", "GATA1.cnn.saliency", "GATA1.cnn.filter1"}
+
+
+@pytest.mark.parametrize("backend", ["memelite", pytest.param("meme", marks=needs_meme)])
+def test_aligned_share_reads_tomtoms_offset_on_both_strands(tmp_path, backend):
+    """A query copied from a target's columns 5-11 (either strand) covers exactly those columns' share of
+    the target's bits; one sitting half off the target's left end covers its first columns."""
+    from deepmotif.match import aligned_share
+
+    rng = np.random.default_rng(1)
+    pwm = rng.dirichlet([0.3] * 4, size=17).T
+    target = Motif(id="T", name="T", pwm=pwm, nsites=20)
+    queries = [Motif(id="Q", name="Q", pwm=pwm[:, 5:12], nsites=20),
+               Motif(id="QRC", name="QRC", pwm=pwm[::-1, 11:4:-1], nsites=20),
+               Motif(id="QL", name="QL", pwm=np.concatenate([np.full((4, 3), 0.25), pwm[:, :5]], axis=1), nsites=20)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # one target: its p-values are unreliable, its offsets are not
+        hits = tomtom(queries, [target], backend=backend, thresh=None, tomtom_bin=TOMTOM_BIN)
+    bits = column_information(pwm)
+    share = dict(zip(hits["Query_ID"], aligned_share(hits, {"T": bits})))
+    assert share["Q"] == pytest.approx(bits[5:12].sum() / bits.sum())
+    assert share["QRC"] == pytest.approx(bits[5:12].sum() / bits.sum())
+    assert share["QL"] == pytest.approx(bits[:5].sum() / bits.sum())
+
+
+def test_a_query_on_a_matrix_spacer_is_no_hit_of_it(jaspar):
+    """GATA1::TAL1 (MA0140.3, 17 columns: a GATA site, 7 near-empty columns, an E-box half): a weak query
+    aligned on the spacer holds under a fifth of its information and is inadmissible under the aligned-share
+    rule, while a GATA site aligned on the GATA half stays a hit."""
+    from deepmotif.match import admissible, aligned_share, target_geometry, target_information
+
+    targets, _ = jaspar
+    gata_tal = [t for t in targets if t.id.startswith("MA0140")]
+    if not gata_tal:
+        pytest.skip("no GATA1::TAL1 matrix in this JASPAR copy")
+    t = gata_tal[0]
+    spacer = Motif(id="spacer", name="", pwm=np.clip(t.pwm[:, 5:14] * 0.5 + 0.125, 0, 1), nsites=20)
+    gata = Motif(id="gata", name="", pwm=t.pwm[:, 0:9], nsites=20)
+    hits = tomtom([spacer, gata], targets, thresh=None)
+    hits = hits[hits["Target_ID"] == t.id]
+    share = dict(zip(hits["Query_ID"], aligned_share(hits, target_information([t]))))
+    assert share["spacer"] < 0.2 < 0.4 < share["gata"]
+    cores, widths = target_geometry([t])
+    ok = dict(zip(hits["Query_ID"], admissible(hits, {"spacer": 9, "gata": 9}, cores, widths, 2.0, False,
+                                               target_information([t]), 0.3)))
+    assert ok == {"spacer": False, "gata": True}

@@ -47,7 +47,8 @@ from deepmotif.io_utils import open_npz
 from deepmotif.jaspar import NO_KNOWN_MOTIF, families, row_known_motifs
 from deepmotif.memeio import Motif, read_meme
 from deepmotif.tomtom import NAME_COLUMNS, TOMTOM_COLUMNS, tomtom
-from deepmotif.trim import MIN_BITS, MIN_MEAN_BITS, TRIM_BITS, core_bounds, informative, total_information, trim
+from deepmotif.trim import (MIN_BITS, MIN_MEAN_BITS, TRIM_BITS, column_information, core_bounds, informative,
+                            total_information, trim)
 
 TABLE_COLUMNS = ["tf", "architecture", "method", "motif_id", "consensus", "n_sites", "best_id", "best_name",
                  "best_family", "p_value", "e_value", "q_value", "own_id", "own_name", "own_family", "own_rank", "own_p_value",
@@ -82,6 +83,7 @@ def match_settings(cfg: dict) -> dict:
     return {**m, "thresh": float(m["thresh"]), "significance": float(m["significance"]),
             "min_overlap": int(m["min_overlap"]), "max_target_ratio": float(m["max_target_ratio"]),
             "complete_overlap": bool(m["complete_overlap"]), "broad_family_size": int(m["broad_family_size"]),
+            "min_aligned_share": float(m["min_aligned_share"]),
             "trim_bits": float(mo["trim_bits"]), "min_bits": float(mo["min_bits"]),
             "min_mean_bits": float(mo["min_mean_bits"])}
 
@@ -126,8 +128,42 @@ def is_family_hit(target_id: str, target_name: str, own_id: str, own_families: f
     return bool(shared) and similar is not None and target_id in similar
 
 
+def aligned_share(hits: pd.DataFrame, target_bits: dict[str, np.ndarray]) -> np.ndarray:
+    """Share of each target's information that its Tomtom alignment covers: the bits of the target columns
+    the query is aligned to (``Optimal_offset``: the query's start in the target, on the strand of
+    ``Orientation``; ``Overlap`` columns) over the target's total bits.
+
+    Parameters
+    ----------
+    hits : pandas.DataFrame
+        Tomtom rows (``Target_ID``, ``Optimal_offset``, ``Overlap``, ``Orientation``).
+    target_bits : dict
+        Target id → its (w,) column information (:func:`deepmotif.trim.column_information`).
+
+    Returns
+    -------
+    numpy.ndarray of float in [0, 1], one per row.
+    """
+    out = np.zeros(len(hits))
+    offsets = hits["Optimal_offset"].to_numpy(dtype=int)
+    overlaps = hits["Overlap"].to_numpy(dtype=int)
+    minus = (hits["Orientation"] == "-").to_numpy()
+    for target, rows in hits.groupby("Target_ID", sort=False).indices.items():
+        bits = target_bits[target]
+        total = bits.sum()
+        if total <= 0:
+            continue
+        start = np.maximum(offsets[rows], 0)
+        stop = np.minimum(start + overlaps[rows], len(bits))
+        for strand, cum in ((False, np.r_[0.0, np.cumsum(bits)]), (True, np.r_[0.0, np.cumsum(bits[::-1])])):
+            pick = minus[rows] == strand
+            out[rows[pick]] = (cum[stop[pick]] - cum[start[pick]]) / total
+    return np.clip(out, 0.0, 1.0)
+
+
 def admissible(hits: pd.DataFrame, query_widths: dict[str, int], target_cores: dict[str, tuple[int, int]],
-               target_widths: dict[str, int], max_target_ratio: float = 2.0, complete: bool = False
+               target_widths: dict[str, int], max_target_ratio: float = 2.0, complete: bool = False,
+               target_bits: dict[str, np.ndarray] | None = None, min_aligned_share: float = 0.0
                ) -> np.ndarray:
     """Which Tomtom rows are admissible alignments (see the module docstring).
 
@@ -144,6 +180,10 @@ def admissible(hits: pd.DataFrame, query_widths: dict[str, int], target_cores: d
     complete : bool
         Also require the alignment to cover the shorter motif completely (``Overlap`` >= min(query width,
         target width)); measured to lose true hits without removing zinc-finger winners, so off by default.
+    target_bits, min_aligned_share : optional
+        Also require the aligned target columns to hold at least ``min_aligned_share`` of the target's
+        information (:func:`aligned_share`): a query aligned to a matrix's uninformative spacer (GATA1::TAL1's
+        7 near-empty middle columns) or to a small part of it is no hit of that matrix.
 
     Returns
     -------
@@ -155,6 +195,8 @@ def admissible(hits: pd.DataFrame, query_widths: dict[str, int], target_cores: d
     ok = core <= max_target_ratio * wq
     if complete:
         ok &= hits["Overlap"].to_numpy(dtype=float) >= np.minimum(wq, wt)
+    if min_aligned_share > 0 and target_bits is not None:
+        ok &= aligned_share(hits, target_bits) >= min_aligned_share
     return ok
 
 
@@ -164,6 +206,20 @@ def target_geometry(targets: list[Motif], trim_bits: float = TRIM_BITS
     ``trim_bits``), and target id → width."""
     cores = {t.id: core_bounds(t, trim_bits) or (0, t.width) for t in targets}
     return cores, {t.id: t.width for t in targets}
+
+
+def target_information(targets: list[Motif]) -> dict[str, np.ndarray]:
+    """Target id → its column information in bits (no small-sample correction: JASPAR counts)."""
+    return {t.id: column_information(t.pwm) for t in targets}
+
+
+def _admissible(rows: pd.DataFrame, query_widths: dict[str, int], targets: list[Motif], settings: dict
+                ) -> np.ndarray:
+    """:func:`admissible` with the configured rule (:func:`match_settings`)."""
+    cores, widths = target_geometry(targets, settings["trim_bits"])
+    bits = target_information(targets) if settings["min_aligned_share"] > 0 else None
+    return admissible(rows, query_widths, cores, widths, settings["max_target_ratio"],
+                      settings["complete_overlap"], bits, settings["min_aligned_share"])
 
 
 def prepare_queries(queries: list[Motif], trim_bits: float = TRIM_BITS, min_bits: float = MIN_BITS,
@@ -196,9 +252,7 @@ def similar_to_own(own: dict, targets: list[Motif], settings: dict) -> dict[str,
         return {}
     queries = [Motif(id=f"own:{i}", name=m.name, pwm=m.pwm, nsites=m.nsites) for i, m in owns.items()]
     rows = _tomtom(queries, targets, settings)
-    cores, widths = target_geometry(targets, settings["trim_bits"])
-    ok = admissible(rows, {q.id: q.width for q in queries}, cores, widths, settings["max_target_ratio"],
-                    settings["complete_overlap"])
+    ok = _admissible(rows, {q.id: q.width for q in queries}, targets, settings)
     sig = ok & (rows["q-value"] <= settings["significance"]).to_numpy()
     by_own = rows[sig].groupby("Query_ID")["Target_ID"].agg(frozenset).to_dict()
     return {tf: frozenset().union(*[by_own.get(f"own:{m.id}", frozenset()) for m, _, _ in _own_pairs(e, tf)])
@@ -560,9 +614,7 @@ def match_queries(queries: list[Motif], targets: list[Motif], own: dict, target_
     sent = [c for c in cores.values() if c is not None]
     if sent:
         every = _tomtom(sent, targets, settings)
-        t_cores, t_widths = target_geometry(targets, settings["trim_bits"])
-        every["admissible"] = admissible(every, {c.id: c.width for c in sent}, t_cores, t_widths,
-                                         settings["max_target_ratio"], settings["complete_overlap"])
+        every["admissible"] = _admissible(every, {c.id: c.width for c in sent}, targets, settings)
     else:
         every = pd.DataFrame(columns=[*TOMTOM_COLUMNS, *NAME_COLUMNS, "admissible"])
     needs_similar = any(set().union(*[f for _, f, _ in _own_pairs(own[split_motif_id(c.id)[0]], "")])
