@@ -22,6 +22,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from deepmotif.attractors import attractor_summary
+from deepmotif.config import load_config, train_options
 from deepmotif.match import verdict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,13 +69,14 @@ def main() -> None:
     start = time.perf_counter()
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "workflow" / "Snakefile"),
            "--directory", str(work), "--configfile", str(work / "config.yaml"), "--cores", str(args.cores),
-           "results/tables/motif_matches.tsv", "results/tables/motifs.tsv", "results/tables/auroc.tsv"]
+           "results/tables/motif_matches.tsv", "results/tables/motifs.tsv", "results/tables/auroc.tsv",
+           "results/tables/model_comparison.tsv"]
     subprocess.run(cmd, check=True)
     print(f"workflow: {time.perf_counter() - start:.0f} s", file=sys.stderr)
     summary = pd.read_csv(work / "results" / "tables" / "motif_matches.tsv", sep="\t")
     motifs = pd.read_csv(work / "results" / "tables" / "motifs.tsv", sep="\t")
     auroc = pd.read_csv(work / "results" / "tables" / "auroc.tsv", sep="\t").set_index(["tf", "architecture"])
-    summary = summary[summary["method"].isin(args.methods)]
+    flagged, summary = summary, summary[summary["method"].isin(args.methods)]
     top = motifs[(motifs["motif_rank"] == 1) & motifs["method"].isin(args.methods)].set_index(
         ["tf", "architecture", "method"])
     lines = []
@@ -97,8 +100,30 @@ def main() -> None:
               f"family for {int(per_tf['family'].sum())}/{len(per_tf)}; per method (family): "
               + ", ".join(f"{m} {int(g['family'].sum())}/{len(g)}" for m, g in part.groupby("method"))
               + f"; CTCF as top-supported motif of another TF: {len(ctcf_top)}")
+    found = attractor_summary(flagged)
+    print(f"attractors (a matrix the best hit of >= {cfg.get('match', {}).get('attractor_min_tfs', 3)} "
+          f"unrelated TFs in one architecture x method): {len(found)}")
+    if len(found):
+        print(found.to_string(index=False))
+    print(convergence(auroc.reset_index(), load_config(work / "config.yaml")).to_string(index=False))
+    comparison = pd.read_csv(work / "results" / "tables" / "model_comparison.tsv", sep="\t")
+    with pd.option_context("display.width", 250):
+        print(comparison[comparison["metric"] == "auroc"].to_string(index=False))
     if args.explained:
         explained_curve(work, [r["name"] for r in rows], args.archs[0], args.explained)
+
+
+def convergence(auroc: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+    """Per architecture: models, the epoch limit, how many stopped early (fewer epochs run than the limit),
+    best epochs (median, max) and the mean test AUROC."""
+    rows = []
+    for arch, g in auroc[auroc["architecture"] != "pwm"].groupby("architecture", sort=False):
+        limit = int(train_options(cfg, arch)["epochs"])
+        rows.append({"architecture": arch, "models": len(g), "max_epochs": limit,
+                     "stopped_early": int((g["epochs_run"] < limit).sum()),
+                     "best_epoch_median": float(g["best_epoch"].median()), "best_epoch_max": int(g["best_epoch"].max()),
+                     "mean_test_auroc": round(float(g["test_auroc"].mean()), 4)})
+    return pd.DataFrame(rows)
 
 
 def explained_curve(work: Path, tfs: list[str], arch: str, sizes: list[int]) -> None:
@@ -108,7 +133,7 @@ def explained_curve(work: Path, tfs: list[str], arch: str, sizes: list[int]) -> 
     import numpy as np
     import torch
 
-    from deepmotif.config import load_config, tf_row
+    from deepmotif.config import tf_row
     from deepmotif.data.prepare import load_explained_set
     from deepmotif.discover import discover, to_motifs
     from deepmotif.evaluate import predict
