@@ -19,6 +19,7 @@ import yaml
 from deepmotif.architectures import ARCHITECTURES
 from deepmotif.discover import DEFAULTS as DISCOVER_DEFAULTS
 from deepmotif.errors import InputError
+from deepmotif.sources import FILE_SOURCES, MULTI_MOTIF_SOURCES, PLANTED_SOURCES, SOURCES
 from deepmotif.trim import MIN_BITS, MIN_MEAN_BITS, TRIM_BITS
 
 DEFAULTS: dict = {
@@ -123,14 +124,6 @@ DEFAULTS: dict = {
 
 SHEET_COLUMNS = ("name", "source", "train", "test", "jaspar_id", "jaspar_name", "jaspar_collection", "cell_line",
                  "peaks", "peaks_checksum", "tasks")
-FILE_SOURCES = ("deepbind", "deepmotif_fasta", "zeng", "fasta")
-#: sources that plant JASPAR motifs at recorded positions (the truth is known base by base)
-PLANTED_SOURCES = ("synthetic", "synthetic_multi", "synthetic_logic")
-#: of them, those whose sheet row lists several motifs
-MULTI_MOTIF_SOURCES = ("synthetic_multi", "synthetic_logic")
-#: sources cut from the genome: one TF's peaks (encode) or the union of several encode rows' (encode_multi: its
-#: `tasks` column names them; one output per TF for a multi-task model, DeepResolve's setting)
-GENOME_SOURCES = ("encode", "encode_multi")
 # Sheet columns and `data` keys only the encode source reads (left out of the other sources' rule params, so
 # adding them did not rerun existing datasets).
 ENCODE_COLUMNS = ("peaks", "peaks_checksum")
@@ -206,8 +199,6 @@ def read_sheet(path: str | Path) -> pd.DataFrame:
 def check_sheet(sheet: pd.DataFrame, path: str | Path, release: str | None = None) -> None:
     """Semantic checks of the sheet: names unique and well-formed, known sources, input files present,
     JASPAR motif resolvable in ``release``. Raises :class:`InputError` naming the line and field."""
-    from deepmotif.data.prepare import SOURCES
-
     if len(sheet) == 0:
         raise InputError("TF sheet has no rows", path=path)
     line_of = _data_lines(path)

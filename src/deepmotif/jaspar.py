@@ -9,6 +9,7 @@ import numpy as np
 
 from deepmotif.errors import InputError
 from deepmotif.memeio import Motif
+from deepmotif.sources import MULTI_MOTIF_SOURCES, PLANTED_SOURCES
 
 #: what a TF without a JASPAR matrix gets instead of a PWM baseline and motif verdicts (tables, report)
 NO_KNOWN_MOTIF = "no known motif"
@@ -170,8 +171,6 @@ def row_known_motifs(release: str, row: dict) -> list[tuple[Motif, frozenset]]:
     """
     ids, names = row.get("jaspar_id") or None, row.get("jaspar_name") or None
     collection = row_collection(row)
-    from deepmotif.config import MULTI_MOTIF_SOURCES, PLANTED_SOURCES
-
     synthetic = row.get("source") in PLANTED_SOURCES
     if not (ids or names) and not synthetic:
         return []

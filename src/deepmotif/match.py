@@ -41,11 +41,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from deepmotif.config import MULTI_MOTIF_SOURCES, read_sheet
+from deepmotif.config import read_sheet
 from deepmotif.errors import InputError
 from deepmotif.io_utils import open_npz
 from deepmotif.jaspar import NO_KNOWN_MOTIF, families, row_known_motifs
 from deepmotif.memeio import Motif, read_meme
+from deepmotif.sources import MULTI_MOTIF_SOURCES
 from deepmotif.tomtom import NAME_COLUMNS, TOMTOM_COLUMNS, tomtom
 from deepmotif.trim import (MIN_BITS, MIN_MEAN_BITS, TRIM_BITS, column_information, core_bounds, informative,
                             total_information, trim)

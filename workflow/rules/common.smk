@@ -11,11 +11,11 @@ from snakemake.utils import validate
 
 from deepmotif.architectures import CONV_ARCHITECTURES
 from deepmotif.jaspar import split_list
+from deepmotif.sources import PLANTED_SOURCES
 from deepmotif.config import (
     DEFAULTS,
     DESCRIPTIVE_COLUMNS,
     OPTIONAL_COLUMNS,
-    PLANTED_SOURCES,
     ENCODE_DATA_KEYS,
     architecture_base,
     check_architectures,

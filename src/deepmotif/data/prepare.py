@@ -22,9 +22,8 @@ from deepmotif.data.synthetic import logic_labels, markov_background, plant_moti
 from deepmotif.errors import InputError
 from deepmotif.io_utils import atomic_path, open_npz
 from deepmotif.progress import step
+from deepmotif.sources import GENOME_SOURCES, MULTI_MOTIF_SOURCES, PLANTED_SOURCES, SOURCES
 
-SOURCES = ("synthetic", "synthetic_multi", "synthetic_logic", "deepbind", "deepmotif_fasta", "zeng", "fasta", "encode",
-           "encode_multi")
 ENCODE_SPLITS = ("deepbind", "chromosome")
 NEGATIVES = ("shuffle", "background")
 SPLITS = ("train", "valid", "test")
@@ -503,7 +502,6 @@ def write_prepared(tf: str, row: dict, cfg: dict, out: str | Path, qc: str | Pat
     str
         One line describing what was written.
     """
-    from deepmotif.config import GENOME_SOURCES, MULTI_MOTIF_SOURCES, PLANTED_SOURCES
     from deepmotif.io_utils import write_json
 
     if row["source"] in GENOME_SOURCES:
