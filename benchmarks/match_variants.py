@@ -45,9 +45,11 @@ def run_tables(work: Path, variant: dict) -> pd.DataFrame:
     cfg["match"] = {**cfg.get("match", {}), **variant}
     jaspar = next((work / "resources" / "jaspar").glob("*.meme"))
     frames = []
-    for tf_dir in sorted(p for p in (work / "results").iterdir() if (p / "motif_matches.tsv").is_file()):
-        motifs = sorted(tf_dir.glob("*/motifs.meme")) + sorted(tf_dir.glob("*/filters.meme"))
-        info = sorted(tf_dir.glob("*/motifs.tsv"))
+    archs = cfg["architectures"]
+    for tf_dir in sorted(p for p in (work / "results").iterdir()
+                         if p.name != "tables" and (p / "motif_matches.tsv").is_file()):
+        motifs = [f for a in archs for f in (tf_dir / a / "motifs.meme", tf_dir / a / "filters.meme") if f.is_file()]
+        info = [tf_dir / a / "motifs.tsv" for a in archs if (tf_dir / a / "motifs.tsv").is_file()]
         frames.append(match_motifs(motifs, jaspar, cfg, info_files=info)[2])
     return pd.concat(frames, ignore_index=True)
 

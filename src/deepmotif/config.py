@@ -111,7 +111,9 @@ DEFAULTS: dict = {
     # no long or empty matrix can game (deepmotif.match, measured in benchmarks/match_rules.py)
     "match": {"backend": "memelite", "thresh": 0.5, "significance": 0.05, "tomtom_bin": None, "dist": "ed",
               "min_overlap": 1, "max_target_ratio": 2.0, "complete_overlap": False, "broad_family_size": 50,
-              "min_aligned_share": 0.0,
+              # min_aligned_share: a hit must align the query to this share of the target's information
+              # (GATA1::TAL1's spacer won 5 real TFs' CNN filter rows; 0.3 ends that, no family verdict lost)
+              "min_aligned_share": 0.3,
               # a matrix that is the significant best hit of this many unrelated TFs in one architecture ×
               # method is flagged as an attractor in results/tables/motif_matches.tsv (deepmotif.attractors)
               "attractor_min_tfs": 3},

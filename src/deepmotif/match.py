@@ -12,8 +12,10 @@ and memelite, ``benchmarks/match_rules.py``):
   p-values inside long zinc-finger matrices);
 * a Tomtom alignment is admissible when the target's own informative core is at most
   ``match.max_target_ratio`` times the query's width (a 33-column CTCF matrix does not win on a 7-column
-  stretch of it); ``match.complete_overlap`` also requires the shorter motif to be covered completely. Inadmissible targets are removed from the ranking but still count in Tomtom's
-  q-values (conservative);
+  stretch of it); ``match.complete_overlap`` also requires the shorter motif to be covered completely; and
+  the target columns the query is aligned to must hold ``match.min_aligned_share`` of the target's information
+  (:func:`aligned_share`: a weak first-layer filter aligned on GATA1::TAL1's near-empty spacer is no GATA1::TAL1
+  hit). Inadmissible targets are removed from the ranking but still count in Tomtom's q-values (conservative);
 * the top three admissible hits are reported with two verdicts: ``recovered`` (the TF's own matrix, any
   version, among them with q <= ``match.significance``) and ``family_recovered`` (a matrix of the TF's
   family, or one carrying the TF's name, e.g. ``Bach1::Mafk``, among them, significant). For a broad family
