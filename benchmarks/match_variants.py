@@ -3,9 +3,10 @@ many TFs (with a known motif) have their own family among the top hits, and how 
 attractors (the significant best hit of >= 3 unrelated TFs; deepmotif.attractors).
 
 Usage: python benchmarks/match_variants.py WORKDIR [WORKDIR ...] [--variant NAME=JSON ...]
-A WORKDIR is a finished run (its config.yaml, results/<TF>/<arch>/motifs.meme, filters.meme, motifs.tsv),
+A WORKDIR is a finished run (its config.yaml or config/config.yaml, results/<TF>/<arch>/motifs.meme, filters.meme, motifs.tsv),
 e.g. that of benchmarks/real_motif_recovery.py and a `make demo` run; the default variants are the current
-rule and the aligned-information rule at a few shares. Tomtom runs once per TF; each variant only changes
+rule without and with the aligned-information rule at a few shares (match.min_aligned_share; the run's
+other match settings as its config has them). Tomtom runs once per TF; each variant only changes
 which of its rows are admissible.
 """
 
@@ -22,8 +23,8 @@ from deepmotif.attractors import attractor_summary, flag_attractors
 from deepmotif.config import load_config
 from deepmotif.match import match_motifs, verdict
 
-VARIANTS = {"current": {}, "aligned 0.3": {"min_aligned_share": 0.3}, "aligned 0.4": {"min_aligned_share": 0.4},
-            "aligned 0.5": {"min_aligned_share": 0.5}}
+VARIANTS = {"aligned off": {"min_aligned_share": 0.0}, "aligned 0.3": {"min_aligned_share": 0.3},
+            "aligned 0.4": {"min_aligned_share": 0.4}, "aligned 0.5": {"min_aligned_share": 0.5}}
 
 
 def cached_tomtom():
@@ -40,7 +41,7 @@ def cached_tomtom():
 
 def run_tables(work: Path, variant: dict) -> pd.DataFrame:
     """The run's motif_matches table (every TF) under ``variant`` of the match settings."""
-    cfg = load_config(work / "config.yaml")
+    cfg = load_config(next(f for f in (work / "config.yaml", work / "config" / "config.yaml") if f.is_file()))
     cfg["tfs"] = str(work / cfg["tfs"])
     cfg["match"] = {**cfg.get("match", {}), **variant}
     jaspar = next((work / "resources" / "jaspar").glob("*.meme"))
