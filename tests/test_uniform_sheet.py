@@ -34,10 +34,10 @@ TEST_SIZES = {
     "architectures": ["cnn"],
     "genome": {"name": "tiny", "chromosomes": list(CHROMS)},
     "download": {"retries": 1, "backoff": 0.05, "timeout": 10},
-    "data": {"windows": {"top_n": 150, "blacklist": None}},
+    "data": {"windows": {"top_n": 120, "blacklist": None}},
     "models": {"cnn": {"filters": 8, "kernels": [9, 3]}},
-    "train": {"epochs": 2, "sizes": ["small", "medium"]},
-    "interpret": {"n_top": 30, "methods": ["saliency", "ism", "filters"]},
+    "train": {"epochs": 1, "sizes": ["small", "medium"]},
+    "interpret": {"n_top": 20, "methods": ["saliency", "filters"]},
     "resources": {"gpu": 0},
 }
 
@@ -64,7 +64,7 @@ def run(tmp_path_factory):
         srv.add("/hg/tiny.fa.gz", gzip.compress(fasta_text(seqs, 60).encode()))
         for i, name in enumerate(rows["name"]):
             path = f"/peaks/{quote(name)}.narrowPeak.gz"
-            srv.add(path, gzip.compress(random_peaks({c: seqs[c] for c in CHROMS}, 160, seed=20 + i).encode()))
+            srv.add(path, gzip.compress(random_peaks({c: seqs[c] for c in CHROMS}, 130, seed=20 + i).encode()))
             rows.loc[rows["name"] == name, ["peaks", "peaks_checksum"]] = [srv.url(path), ""]
         rows.to_csv(wd / "tfs.tsv", sep="\t", index=False)
         cfg = {**TEST_SIZES, "genome": {**TEST_SIZES["genome"], "url": srv.url("/hg/tiny.fa.gz")}}
