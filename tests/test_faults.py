@@ -223,11 +223,12 @@ def test_a_run_whose_output_another_replaced_leaves_the_others_record(tmp_path, 
     finishes, then A finishes. The output and its record are B's: A does not put its record on B's file."""
     from deepmotif import provenance
     from deepmotif.io_utils import write_text
+    from deepmotif.outputs import forget_outputs
 
     monkeypatch.chdir(tmp_path)
     Path("b.tsv").write_text("x\nb\n")
     out = Path("out/table.tsv")
-    provenance.forget_outputs()
+    forget_outputs()
     write_text(out, "x\na\n")  # run A's write
     other = deepmotif(tmp_path, "concat-tables", "--tables", "b.tsv", "--out", str(out))
     assert other.returncode == 0, other.stderr

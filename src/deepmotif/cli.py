@@ -471,7 +471,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "deepmotif" / "numba"))
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
-    from deepmotif.provenance import forget_outputs, now, write_provenance
+    from deepmotif.outputs import forget_outputs
+    from deepmotif.provenance import now, write_provenance
 
     forget_outputs()
     started = now()

@@ -17,7 +17,7 @@ from typing import Iterator
 import numpy as np
 
 from deepmotif.errors import InputError, WriteError, write_failure
-from deepmotif.provenance import folder_lock, register_output
+from deepmotif.outputs import folder_lock, register_output
 
 
 @contextlib.contextmanager

@@ -3,20 +3,19 @@ the full configuration, the seeds, the inputs named on the command line, and the
 
 ``results/GATA1/cnn/best.pt`` gets ``results/GATA1/cnn/provenance/best.pt.json``. One record per output
 file (not per folder) so that jobs writing into the same folder in parallel never overwrite each other's
-record. Outputs are registered by :func:`deepmotif.io_utils.atomic_path`, so every atomic write is covered.
+record. Outputs are registered in :mod:`deepmotif.outputs` by :func:`deepmotif.io_utils.atomic_path`, so
+every atomic write is covered.
 
 Two processes writing the same output (two users re-running one TF by hand) never leave a record that
 describes the other's file: each output's rename and its record's write happen under a lock on the output's
-folder (:func:`folder_lock`), the rename removes the record of the file it replaces, and a process writes a
-record only for a file that is still the one it put there (same inode and modification time). The last
-writer wins, output and record alike.
+folder (:func:`deepmotif.outputs.folder_lock`), the rename removes the record of the file it replaces, and a
+process writes a record only for a file that is still the one it put there (same inode and modification
+time). The last writer wins, output and record alike.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import fcntl
 import hashlib
 import os
 import platform
@@ -25,66 +24,12 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from deepmotif.io_utils import write_json
+from deepmotif.outputs import folder_lock, record_path, still_ours, written_outputs
+
 # Distributions whose versions decide what a run computes.
 PACKAGES = ("deepmotif", "torch", "numpy", "pandas", "scipy", "scikit-learn", "biopython", "pyfaidx", "numba",
             "memelite", "pyjaspar", "logomaker", "matplotlib", "captum", "snakemake")
-FOLDER = "provenance"
-_written: dict[Path, tuple[int, int, int]] = {}  # output → identity of the file this process put there
-
-
-def record_path(output: str | Path) -> Path:
-    """Where the provenance record of ``output`` lives."""
-    output = Path(output)
-    return output.parent / FOLDER / f"{output.name}.json"
-
-
-@contextlib.contextmanager
-def folder_lock(folder: str | Path):
-    """An exclusive ``flock`` on ``folder`` for the block: outputs' renames and their records' writes in one
-    folder happen one process at a time. Where the file system cannot lock (some network file systems),
-    the block runs unlocked."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        yield
-        return
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except OSError:
-            pass
-        yield
-    finally:
-        os.close(fd)  # closing the descriptor releases the lock
-
-
-def _identity(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_dev, st.st_ino, st.st_mtime_ns
-
-
-def register_output(path: str | Path) -> None:
-    """Note that ``path`` was just renamed into place by this process (called by
-    :func:`deepmotif.io_utils.atomic_path` under :func:`folder_lock`), and drop the record of the file it
-    replaced: that record describes another run."""
-    path = Path(path)
-    if path.parent.name != FOLDER:
-        _written[path] = _identity(path)
-        record_path(path).unlink(missing_ok=True)
-
-
-def forget_outputs() -> None:
-    """Start a new command: outputs registered before are no longer this command's (``main`` called twice in
-    one process, as tests do, must not record the first call's outputs under the second)."""
-    _written.clear()
-
-
-def written_outputs() -> list[Path]:
-    """Outputs registered so far in this process, each once, in the order first written."""
-    return list(_written)
 
 
 def versions() -> dict[str, str | None]:
@@ -200,14 +145,12 @@ def now() -> str:
 
 def write_provenance(command: str, argv: list[str], config: dict | None, started: str) -> list[Path]:
     """Write ``<folder>/provenance/<name>.json`` for every output this process wrote; returns them."""
-    from deepmotif.io_utils import write_json
-
     outputs = written_outputs()
     rec = record(command, argv, config, outputs, started)
     paths = []
     for out in outputs:
         with folder_lock(out.parent):
-            if _written[out] is not None and _identity(out) == _written[out]:  # not replaced by another run
+            if still_ours(out):  # not replaced by another run
                 write_json(record_path(out), rec)
                 paths.append(record_path(out))
     return paths
