@@ -52,7 +52,7 @@ def test_bad_yaml_names_line(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["config.yaml", "groundtruth.yaml", "deepresolve.yaml", "deepbind_encode.yaml",
-                                  "encode_hg19.yaml"])
+                                  "encode_hg19.yaml", "grammar.yaml"])
 def test_shipped_configs_satisfy_the_schema_and_their_sheets_check(name, monkeypatch):
     """Every shipped config passes the schema, and its TF sheet the semantic checks (where the sheet's
     input files exist: the DeepBind sets live in ../shared/data)."""
@@ -65,6 +65,24 @@ def test_shipped_configs_satisfy_the_schema_and_their_sheets_check(name, monkeyp
         pytest.skip(f"{SHARED} is absent: {name}'s sheet reads DeepBind files from it")
     assert os.path.exists(cfg["tfs"])
     check_sheet(sheet, cfg["tfs"], cfg["jaspar"]["release"])
+
+
+@pytest.mark.parametrize("synthetic, field", [
+    ({"pair_rate": 1.5}, "data.synthetic.pair_rate"),
+    ({"logic": [{"name": "t", "all": ["A", "B"], "spacing": [5]}]}, "data.synthetic.logic.0.spacing"),
+    ({"logic": [{"name": "t", "all": ["A", "B"], "spacing": [-1, 5]}]}, "data.synthetic.logic.0.spacing.0"),
+    ({"logic": [{"name": "t", "all": ["A", "B"], "spacing": [5, "10"]}]}, "data.synthetic.logic.0.spacing.1"),
+])
+def test_spacing_keys_are_checked_by_the_schema(synthetic, field):
+    """data.synthetic.pair_rate (a share) and a logic task's spacing ([min, max], whole bp >= 0) pass the
+    schema only in shape; min <= max and the task's two motifs are checked when the data are prepared."""
+    from deepmotif.config import DEFAULTS, merge
+
+    validate_config(merge(DEFAULTS, {"data": {"synthetic": {"pair_rate": 0.3, "logic": [
+        {"name": "t", "all": ["A", "B"], "spacing": [5, 10]}]}}}))
+    with pytest.raises(InputError) as err:
+        validate_config(merge(DEFAULTS, {"data": {"synthetic": synthetic}}))
+    assert f"field '{field}'" in str(err.value), str(err.value)
 
 
 def _train_settings_of_a_dry_run(*args: str) -> dict:

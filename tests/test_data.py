@@ -208,3 +208,145 @@ def test_synthetic_logic_labels_follow_the_planted_motifs(tmp_path):
     assert main(["prepare", "--config", str(tmp_path / "config.yaml"), "--tf", "LOGIC", "--out",
                  str(tmp_path / "bad.npz")]) == 2
     assert not (tmp_path / "bad.npz").exists()
+
+
+# --- spacing tasks (motif grammar): a pair counts only at a designed gap --------------------------------------
+
+SPACED = [{"name": "A_B_spaced", "all": ["A", "B"], "spacing": [5, 10]}, {"name": "A_and_B", "all": ["A", "B"]}]
+WIDTHS = [6, 8, 5]  # A, B, C
+
+
+def _sites(rows):
+    """Hand-made plant_multi sites: one list of (motif, start, strand) per row, padded to 3."""
+    out = {"motif": np.full((len(rows), 3), -1), "start": np.full((len(rows), 3), -1),
+           "strand": np.zeros((len(rows), 3), dtype=np.int8)}
+    for r, row in enumerate(rows):
+        for j, (m, s, strand) in enumerate(sorted(row, key=lambda x: x[1])):
+            out["motif"][r, j], out["start"][r, j], out["strand"][r, j] = m, s, strand
+    return out
+
+
+def test_spacing_task_is_true_only_at_a_gap_in_its_window():
+    """The gap is the bases between the end of whichever instance comes first and the start of the other:
+    A (6 bp) at 10 ends at 16, so B at 21 is 5 bp away. Bounds are inclusive; order and strands play no part;
+    the same pair without `spacing` is a plain AND."""
+    from deepmotif.data.synthetic import logic_labels, pair_gaps
+
+    rows = [
+        [(0, 10, 1), (1, 21, 1)],          # A then B, gap 5: in (lower bound)
+        [(0, 10, -1), (1, 26, -1)],        # gap 10, minus strands: in (upper bound)
+        [(1, 10, 1), (0, 25, -1)],         # B (8 bp, ends at 18) then A, gap 7: in
+        [(1, 30, -1), (0, 10, 1)],         # A then B listed out of order, gap 14: out
+        [(0, 10, 1), (1, 20, -1)],         # gap 4: out
+        [(0, 10, 1), (1, 27, 1)],          # gap 11: out
+        [(1, 50, 1), (0, 58, 1)],          # B then A, adjacent (gap 0): out
+        [(1, 50, -1), (2, 62, 1), (0, 70, -1)],  # C between, gap 12 from B's end: out
+        [(0, 10, 1), (2, 22, 1)],          # no B
+        [(0, 100, 1), (2, 110, -1), (1, 120, 1)],  # C between, gap 14: out
+        [(2, 5, 1), (0, 20, 1), (1, 33, -1)],  # C elsewhere, gap 7: in
+    ]
+    sites = _sites(rows)
+    present = (sites["motif"][:, :, None] == np.arange(3)).any(axis=1)
+    labels = logic_labels(present, SPACED, ["A", "b", "C"], sites=sites, widths=WIDTHS)
+    assert labels[:, 0].tolist() == [1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1]
+    assert labels[:, 1].tolist() == [1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1]
+    gaps = pair_gaps(sites, WIDTHS, 0, 1)
+    np.testing.assert_array_equal(gaps, [5, 10, 7, 14, 4, 11, 0, 12, np.nan, 14, 7])
+    np.testing.assert_array_equal(pair_gaps(sites, WIDTHS, 1, 0), gaps)  # symmetric in the pair
+
+
+@pytest.mark.parametrize("task, what", [
+    ({"name": "t", "all": ["A"], "spacing": [5, 10]}, "exactly two different motifs in `all`"),
+    ({"name": "t", "all": ["A", "B", "C"], "spacing": [5, 10]}, "exactly two different motifs in `all`"),
+    ({"name": "t", "all": ["A", "a"], "spacing": [5, 10]}, "exactly two different motifs in `all`"),
+    ({"name": "t", "any": ["A", "B"], "spacing": [5, 10]}, "exactly two different motifs in `all`"),
+    ({"name": "t", "all": ["A", "B"], "spacing": [10, 5]}, "0 <= min <= max, got [10, 5]"),
+    ({"name": "t", "all": ["A", "B"], "spacing": [-1, 5]}, "0 <= min <= max"),
+    ({"name": "t", "all": ["A", "B"], "spacing": [5]}, "spacing must be [min, max]"),
+    ({"name": "t", "all": ["A", "B"], "spacing": ["5", 10]}, "spacing must be [min, max]"),
+    ({"name": "t", "all": ["A", "B"], "spacing": [5.5, 10]}, "spacing must be [min, max]"),
+])
+def test_spacing_task_errors(task, what):
+    from deepmotif.data.synthetic import logic_labels, spacing_pairs
+
+    sites = _sites([[(0, 10, 1), (1, 21, 1)]])
+    with pytest.raises(ValueError) as err:
+        logic_labels(np.ones((1, 3), bool), [task], ["A", "B", "C"], sites=sites, widths=WIDTHS)
+    assert what in str(err.value) and "'t'" in str(err.value)
+    with pytest.raises(ValueError, match="'t'"):
+        spacing_pairs([task], ["A", "B", "C"])
+    with pytest.raises(ValueError, match="need the planted sites"):
+        logic_labels(np.ones((1, 3), bool), SPACED, ["A", "B", "C"])
+
+
+def _random_pwms(widths, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.dirichlet(np.full(4, 0.3), size=w).T for w in widths]
+
+
+def test_pair_rate_plants_close_pairs_inside_and_outside_the_window():
+    """pair_rate: that share of planted rows gets the pair close, half inside its window and half outside it
+    (gaps 0..2*max+5, both orders, both strands); sites and mask stay true to what is written; pair_rate 0
+    plants exactly as without pairs."""
+    from deepmotif.data.synthetic import PAIR_GAP_SLACK, markov_background, pair_gaps, plant_multi
+
+    pwms = _random_pwms([7, 10, 9, 10, 9])
+    widths = [p.shape[1] for p in pwms]
+    bg = markov_background(2000, 200, 0)
+    plain = plant_multi(bg, pwms, 1, 3, 0.9, random_state=3)
+    same = plant_multi(bg, pwms, 1, 3, 0.9, random_state=3, pairs=[(0, 1, 5, 10)], pair_rate=0.0)
+    assert all(np.array_equal(a, b) for a, b in zip(plain[:2], same[:2]))
+    assert all(np.array_equal(plain[2][k], same[2][k]) for k in plain[2])
+    codes, mask, sites = plant_multi(bg, pwms, 1, 3, 0.9, random_state=3, pairs=[(0, 1, 5, 10)], pair_rate=0.5)
+    gaps = pair_gaps(sites, widths, 0, 1)
+    close = gaps <= 2 * 10 + PAIR_GAP_SLACK
+    inside = (gaps >= 5) & (gaps <= 10)
+    assert 0.4 < inside.sum() / close.sum() < 0.6  # about half of the close pairs are inside the window
+    assert set(gaps[close & ~inside].astype(int)) == set(range(0, 5)) | set(range(11, 26))
+    assert set(gaps[inside].astype(int)) == set(range(5, 11))
+    assert close.sum() > 0.4 * 0.9 * 2000  # pair rows (0.45) plus the few random close pairs
+    first = sites["motif"][np.arange(len(gaps)), (np.isin(sites["motif"], [0, 1])).argmax(axis=1)]
+    assert {0, 1} <= set(first[close].tolist())  # either motif comes first
+    pair_strands = sites["strand"][np.isin(sites["motif"], [0, 1]) & close[:, None]]
+    assert {-1, 1} <= set(pair_strands.tolist())
+    for r in range(len(codes)):  # mask = the sites; sites in order of position, non-overlapping
+        row = [(m, s) for m, s in zip(sites["motif"][r], sites["start"][r]) if m >= 0]
+        want = np.full(200, -1)
+        for m, s in row:
+            want[s:s + widths[m]] = m
+        np.testing.assert_array_equal(mask[r], want)
+        assert all(s1 + widths[m1] <= s2 for (m1, s1), (m2, s2) in zip(row, row[1:]))
+    with pytest.raises(ValueError, match="needs a motif pair"):
+        plant_multi(bg, pwms, 1, 3, 0.9, pair_rate=0.5)
+    with pytest.raises(ValueError, match="max_motifs must be at least 2"):
+        plant_multi(bg, pwms, 1, 1, 0.9, pairs=[(0, 1, 5, 10)], pair_rate=0.5)
+    with pytest.raises(ValueError, match="more than 200"):
+        plant_multi(bg, pwms, 1, 3, 0.9, pairs=[(0, 1, 5, 90)], pair_rate=0.5)
+
+
+def test_prepare_labels_spacing_tasks_and_names_the_field_of_bad_ones():
+    """synthetic_logic with a spacing task and pair_rate: the task's labels are the pair's presence at a gap
+    in its window; errors are InputErrors naming data.synthetic.logic (the task) or pair_rate."""
+    from deepmotif.data.prepare import prepare
+    from deepmotif.data.synthetic import pair_gaps
+
+    pwms = _random_pwms([7, 10, 9, 10])
+    names = ["GATA1", "TAL1::TCF3", "NFYB", "MAFK"]
+    logic = [{"name": "spaced", "all": ["GATA1", "TAL1::TCF3"], "spacing": [5, 10]},
+             {"name": "NFYB_not_MAFK", "all": ["NFYB"], "none": ["MAFK"]}]
+    data = {"seq_len": 120, "synthetic": {"n_train": 400, "n_test": 200, "motif_rate": 0.9, "max_motifs": 3,
+                                          "logic": logic, "pair_rate": 0.4}}
+    row = {"name": "GRAMMAR", "source": "synthetic_logic"}
+    out = prepare(row, data, pwms, motif_names=names)
+    for split in ("train", "valid", "test"):
+        sites = {k: out[f"{split}_sites_{k}"] for k in ("motif", "start")}
+        gaps = pair_gaps(sites, [7, 10, 9, 10], 0, 1)
+        np.testing.assert_array_equal(out[f"{split}_tasks"][:, 0], (gaps >= 5) & (gaps <= 10))
+        assert ((gaps < 5) | (gaps > 10)).any()  # out-of-window pairs: negatives of the spaced task
+    assert 0.1 < out["train_tasks"][:, 0].mean() < 0.4
+    bad = [{"name": "t", "all": ["GATA1", "TAL1::TCF3"], "spacing": [10, 5]}]
+    with pytest.raises(InputError, match=r"field 'data.synthetic.logic'.*0 <= min <= max"):
+        prepare(row, {**data, "synthetic": {**data["synthetic"], "logic": bad}}, pwms, motif_names=names)
+    plain = [{"name": "t", "all": ["GATA1", "TAL1::TCF3"]}]
+    with pytest.raises(InputError, match=r"field 'data.synthetic.pair_rate'.*needs a motif pair"):
+        prepare(row, {**data, "synthetic": {**data["synthetic"], "logic": plain}}, pwms, motif_names=names)

@@ -28,9 +28,12 @@ DEFAULTS: dict = {
     "jaspar": {"release": "JASPAR2024", "tax_group": "vertebrates"},
     "data": {"seq_len": 101, "valid_fraction": 0.1, "test_fraction": 0.2, "max_train": None, "seed": 1,
              # min_motifs / max_motifs: instances per positive of the synthetic_multi source (per sequence of
-             # synthetic_logic); logic: the tasks of synthetic_logic, e.g. {name: A_and_B, all: [A, B]}
+             # synthetic_logic); logic: the tasks of synthetic_logic, e.g. {name: A_and_B, all: [A, B]}, or with
+             # `spacing: [min, max]` (bp) true only where A and B lie that far apart; pair_rate: share of the
+             # planted synthetic_logic sequences given a spacing task's pair close together (half inside its
+             # window); 0 plants as before and is left out of the prepare rule's params (reruns nothing)
              "synthetic": {"n_train": 2000, "n_test": 500, "motif_rate": 1.0, "min_motifs": 1, "max_motifs": 3,
-                           "logic": []},
+                           "logic": [], "pair_rate": 0.0},
              # encode source only (ENCODE_DATA_KEYS): summit windows, their filters, split and negatives
              "windows": {"top_n": None, "max_n_fraction": 0.0, "rank_by": "signalValue", "blacklist": None,
                          "blacklist_checksum": None},

@@ -167,10 +167,15 @@ def data_settings(encode):
     """`settings("data", "jaspar")` for a prepare job, without the `data` keys the job's source never reads:
     non-encode sources lose the encode-only keys (adding them reran no existing dataset), encode TFs the
     synthetic source's and the test file fraction (editing those reruns no download-based dataset).
+    `data.synthetic.pair_rate` is left out while 0 (its default, planting as before), so adding it reran none.
     """
     data = dict(config["data"])
     for key in ("synthetic", "test_fraction") if encode else ENCODE_DATA_KEYS:
         data.pop(key, None)
+    if not encode and not data["synthetic"].get("pair_rate"):
+        data["synthetic"] = {
+            k: v for k, v in data["synthetic"].items() if k != "pair_rate"
+        }
     return json.dumps({"tfs": config["tfs"], "data": data, "jaspar": config["jaspar"]})
 
 

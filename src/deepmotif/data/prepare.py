@@ -18,7 +18,8 @@ from deepmotif.data.onehot import codes_to_one_hot, to_codes
 from deepmotif.data.readers import Records, read_deepbind, read_fasta, read_zeng
 from deepmotif.data.shuffle import shuffle_codes
 from deepmotif.data.split import group_split, shuffle_groups
-from deepmotif.data.synthetic import logic_labels, markov_background, plant_motifs, plant_multi, planted_mask
+from deepmotif.data.synthetic import (logic_labels, markov_background, plant_motifs, plant_multi, planted_mask,
+                                      spacing_pairs)
 from deepmotif.errors import InputError
 from deepmotif.io_utils import atomic_path, open_npz
 from deepmotif.progress import step
@@ -107,8 +108,10 @@ def prepare(row: dict, data_cfg: dict, pwm: np.ndarray | list | None = None,
         ``{split}_sites_motif`` / ``_sites_start`` / ``_sites_strand`` (n, max_motifs), -1/-1/0 padded.
         ``synthetic_logic`` plants as ``synthetic_multi`` (a share ``motif_rate`` of the sequences gets
         ``min_motifs``-``max_motifs`` motifs) but adds no shuffles: ``{split}_tasks`` (n, T) holds the labels
-        of the tasks of ``synthetic.logic`` (:func:`deepmotif.data.synthetic.logic_labels`), and y is 1 where
-        any task is; a sequence carrying motifs that satisfy no task is a negative.
+        of the tasks of ``synthetic.logic`` (:func:`deepmotif.data.synthetic.logic_labels`; a task with
+        ``spacing`` also reads the planted positions), and y is 1 where any task is; a sequence carrying motifs
+        that satisfy no task is a negative. ``synthetic.pair_rate`` > 0: that share of the planted sequences
+        gets the motif pair of a spacing task close together (:func:`deepmotif.data.synthetic.plant_multi`).
     """
     data_cfg = data_settings(data_cfg)
     source, seed, length = row["source"], int(data_cfg["seed"]), int(data_cfg["seq_len"])
@@ -136,12 +139,24 @@ def prepare(row: dict, data_cfg: dict, pwm: np.ndarray | list | None = None,
             raise InputError("source synthetic_logic needs its tasks in data.synthetic.logic",
                              field="data.synthetic.logic")
         lo, hi = _motif_counts(syn, len(pwm))
+        widths = [np.asarray(p).shape[1] for p in pwm]
+        try:
+            pairs = spacing_pairs(syn["logic"], list(motif_names or []))
+        except ValueError as err:
+            raise InputError(str(err), field="data.synthetic.logic") from None
+        pair_rate = float(syn.get("pair_rate") or 0.0)
         for i, (split, n) in enumerate((("train", int(syn["n_train"])), ("test", int(syn["n_test"])))):
             bg = markov_background(n, length, random_state=[seed, i])
-            codes, mask, sites = plant_multi(bg, pwm, lo, hi, float(syn["motif_rate"]), random_state=[seed, i, 1])
+            try:
+                codes, mask, sites = plant_multi(bg, pwm, lo, hi, float(syn["motif_rate"]), random_state=[seed, i, 1],
+                                                 pairs=pairs, pair_rate=pair_rate)
+            except ValueError as err:
+                if not pair_rate:
+                    raise
+                raise InputError(str(err), field="data.synthetic.pair_rate") from None
             present = (sites["motif"][:, :, None] == np.arange(len(pwm))).any(axis=1)
             try:
-                tasks = logic_labels(present, syn["logic"], list(motif_names or []))
+                tasks = logic_labels(present, syn["logic"], list(motif_names or []), sites=sites, widths=widths)
             except ValueError as err:
                 raise InputError(str(err), field="data.synthetic.logic") from None
             out[f"{split}_codes"], out[f"{split}_y"] = codes, tasks.any(axis=1).astype(np.float32)

@@ -129,7 +129,7 @@ def planted_mask(starts: np.ndarray, widths, length: int, motifs=None) -> np.nda
 
 
 def plant_multi(codes: np.ndarray, pwms: list[np.ndarray], min_motifs: int = 1, max_motifs: int = 3,
-                rate: float = 1.0, random_state=0):
+                rate: float = 1.0, random_state=0, pairs=(), pair_rate: float = 0.0):
     """Plant ``min_motifs``-``max_motifs`` non-overlapping instances of distinct random motifs into a share
     ``rate`` of rows (Koo & Ploenzke 2021's multi-motif synthetic data).
 
@@ -148,6 +148,15 @@ def plant_multi(codes: np.ndarray, pwms: list[np.ndarray], min_motifs: int = 1, 
         Instances per planted row, 1 <= min_motifs <= max_motifs <= len(pwms).
     rate : float
         Share of rows that get instances, in [0, 1].
+    pairs : sequence of (int, int, int, int)
+        Motif pairs of spacing tasks, ``(a, b, min, max)``: indices into ``pwms`` and their gap window (bp,
+        inclusive) (:func:`spacing_pairs`).
+    pair_rate : float
+        Share of the planted rows that get one of ``pairs`` (chosen uniformly) close together: both motifs
+        (which one comes first and each strand at random) with a gap drawn, with probability 1/2 each,
+        uniformly inside ``[min, max]`` or uniformly among the other gaps of ``0..2*max + PAIR_GAP_SLACK``,
+        as one block laid out with the row's other ``k - 2`` motifs (k uniform in [max(2, min_motifs),
+        max_motifs]). 0 (the default) plants exactly as without pairs (the same random draws).
 
     Returns
     -------
@@ -169,17 +178,22 @@ def plant_multi(codes: np.ndarray, pwms: list[np.ndarray], min_motifs: int = 1, 
                          f"in {length} bp")
     if not 0.0 <= rate <= 1.0:
         raise ValueError(f"rate must be in [0, 1], got {rate}")
+    if pair_rate:
+        _check_pairs(pairs, pair_rate, widths, max_motifs, length)
     rng = _rng(random_state)
     has = rng.random(n) < rate
     sites = {"motif": np.full((n, max_motifs), -1, dtype=np.int64),
              "start": np.full((n, max_motifs), -1, dtype=np.int64),
              "strand": np.zeros((n, max_motifs), dtype=np.int8)}
     for r in np.flatnonzero(has):
-        k = int(rng.integers(min_motifs, max_motifs + 1))
-        chosen = rng.choice(len(pwms), size=k, replace=False)
-        free = length - int(widths[chosen].sum())
-        gaps = np.sort(rng.integers(0, free + 1, size=k))
-        starts = gaps + np.concatenate([[0], np.cumsum(widths[chosen])[:-1]])
+        if pair_rate and rng.random() < pair_rate:  # no draw at all without pairs: datasets stay as they were
+            chosen, starts = _place_pair(rng, pairs, widths, max(min_motifs, 2), max_motifs, length)
+        else:
+            k = int(rng.integers(min_motifs, max_motifs + 1))
+            chosen = rng.choice(len(pwms), size=k, replace=False)
+            free = length - int(widths[chosen].sum())
+            gaps = np.sort(rng.integers(0, free + 1, size=k))
+            starts = gaps + np.concatenate([[0], np.cumsum(widths[chosen])[:-1]])
         for j, (m, s) in enumerate(zip(chosen, starts)):
             inst = sample_instances(pwms[m], 1, rng)[0]
             strand = 1 if rng.random() < 0.5 else -1
@@ -189,7 +203,139 @@ def plant_multi(codes: np.ndarray, pwms: list[np.ndarray], min_motifs: int = 1, 
     return codes, mask, sites
 
 
-def logic_labels(present: np.ndarray, tasks: list[dict], names: list[str]) -> np.ndarray:
+#: Out-of-window gaps of a close pair (plant_multi's pair_rate) reach up to 2 * max + PAIR_GAP_SLACK bp.
+PAIR_GAP_SLACK = 5
+
+
+def _check_pairs(pairs, pair_rate: float, widths: np.ndarray, max_motifs: int, length: int) -> None:
+    if not 0.0 <= pair_rate <= 1.0:
+        raise ValueError(f"pair_rate must be in [0, 1], got {pair_rate}")
+    if not pairs:
+        raise ValueError("pair_rate > 0 needs a motif pair to place (a logic task with `spacing`)")
+    if max_motifs < 2:
+        raise ValueError(f"pair_rate > 0 plants two motifs per pair: max_motifs must be at least 2, got {max_motifs}")
+    for a, b, lo, hi in pairs:
+        if not (0 <= a < len(widths) and 0 <= b < len(widths) and a != b and 0 <= lo <= hi):
+            raise ValueError(f"a pair is (motif a, motif b, min, max) with two different motifs and "
+                             f"0 <= min <= max, got {(a, b, lo, hi)}")
+        others = np.sort(np.delete(widths, [a, b]))[::-1][:max_motifs - 2]
+        need = int(widths[a] + widths[b] + 2 * hi + PAIR_GAP_SLACK + others.sum())
+        if need > length:
+            raise ValueError(f"a pair of motifs {a} and {b} up to {2 * hi + PAIR_GAP_SLACK} bp apart with "
+                             f"{max_motifs - 2} more motifs needs up to {need} bp, more than {length}")
+
+
+def _place_pair(rng: np.random.Generator, pairs, widths: np.ndarray, min_motifs: int, max_motifs: int,
+                length: int) -> tuple[np.ndarray, np.ndarray]:
+    """One row of plant_multi's pair_rate: a pair of ``pairs`` close together plus ``k - 2`` other motifs,
+    laid out as plant_multi lays out single motifs (the pair as one block). Motifs and starts by position."""
+    a, b, lo, hi = pairs[int(rng.integers(len(pairs)))]
+    if rng.random() < 0.5:  # which motif comes first along the sequence
+        a, b = b, a
+    if rng.random() < 0.5:
+        gap = int(rng.integers(lo, hi + 1))
+    else:  # uniform over 0..lo-1 and hi+1..2*hi+PAIR_GAP_SLACK
+        gap = int(rng.integers(lo + hi + PAIR_GAP_SLACK))
+        gap = gap if gap < lo else gap - lo + hi + 1
+    k = int(rng.integers(min_motifs, max_motifs + 1))
+    others = np.array([m for m in range(len(widths)) if m not in (a, b)], dtype=np.int64)
+    extra = rng.choice(others, size=k - 2, replace=False) if k > 2 else np.array([], dtype=np.int64)
+    block_widths = np.concatenate([[widths[a] + gap + widths[b]], widths[extra]])
+    order = rng.permutation(len(block_widths))
+    free = length - int(block_widths.sum())
+    block_starts = np.empty(len(order), dtype=np.int64)
+    block_starts[order] = np.sort(rng.integers(0, free + 1, size=len(order))) \
+        + np.concatenate([[0], np.cumsum(block_widths[order])[:-1]])
+    motifs = np.concatenate([[a, b], extra]).astype(np.int64)
+    starts = np.concatenate([[block_starts[0], block_starts[0] + widths[a] + gap], block_starts[1:]])
+    by_position = np.argsort(starts, kind="stable")
+    return motifs[by_position], starts[by_position]
+
+
+def pair_gaps(sites: dict, widths, a: int, b: int) -> np.ndarray:
+    """Gap (bp) between the instances of motifs ``a`` and ``b`` in each row: the bases between the end of
+    the one that comes first along the sequence and the start of the other (strands play no part); the
+    smallest over instance pairs, NaN where a row lacks either motif.
+
+    Parameters
+    ----------
+    sites : dict of numpy.ndarray
+        :func:`plant_multi`'s ``motif`` and ``start``, (n, k), padded with -1.
+    widths : sequence of int
+        Width of each motif index.
+    a, b : int
+        Motif indices.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n,) float64.
+    """
+    gap = _gap_matrix(sites, widths, a, b)
+    gap = gap.reshape(len(gap), -1)
+    if gap.shape[1] == 0:
+        return np.full(len(gap), np.nan)
+    nearest = np.where(np.isnan(gap), np.inf, np.abs(gap)).argmin(axis=1)  # all NaN: column 0, NaN
+    return gap[np.arange(len(gap)), nearest]
+
+
+def _gap_matrix(sites: dict, widths, a: int, b: int) -> np.ndarray:
+    """(n, k, k) gap between instance i (motif a) and instance j (motif b), NaN where they are not."""
+    motif = np.asarray(sites["motif"], dtype=np.int64)
+    start = np.asarray(sites["start"], dtype=np.int64).astype(np.float64)
+    widths = np.asarray(widths, dtype=np.int64)
+    si, sj = start[:, :, None], start[:, None, :]
+    gap = np.where(si <= sj, sj - (si + widths[a]), si - (sj + widths[b]))
+    both = (motif == a)[:, :, None] & (motif == b)[:, None, :] & (start >= 0)[:, :, None] & (start >= 0)[:, None, :]
+    return np.where(both, gap, np.nan)
+
+
+def _spacing(task: dict, cols_all: list[int]) -> tuple[int, int] | None:
+    """A task's validated ``spacing`` as (min, max), None where it has none."""
+    spacing = task.get("spacing")
+    if spacing is None:
+        return None
+    name = task.get("name")
+    if not (isinstance(spacing, (list, tuple)) and len(spacing) == 2
+            and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in spacing)):
+        raise ValueError(f"task {name!r}: spacing must be [min, max], two whole numbers of bp, got {spacing!r}")
+    lo, hi = int(spacing[0]), int(spacing[1])
+    if not 0 <= lo <= hi:
+        raise ValueError(f"task {name!r}: spacing [min, max] needs 0 <= min <= max, got [{lo}, {hi}]")
+    if len(set(cols_all)) != 2 or len(cols_all) != 2:
+        raise ValueError(f"task {name!r}: spacing needs exactly two different motifs in `all`, got "
+                         f"{list(task.get('all') or [])}")
+    return lo, hi
+
+
+def _task_columns(task: dict, index: dict[str, int], names: list[str]) -> dict[str, list[int]]:
+    cols = {}
+    for key in ("all", "any", "none"):
+        unknown = [m for m in task.get(key) or [] if str(m).upper() not in index]
+        if unknown:
+            raise ValueError(f"task {task.get('name')!r}: {key} names {', '.join(map(repr, unknown))}, not among "
+                             f"the planted motifs ({', '.join(names)})")
+        cols[key] = [index[str(m).upper()] for m in task.get(key) or []]
+    if not (cols["all"] or cols["any"]):
+        raise ValueError(f"task {task.get('name')!r} needs a motif in `all` or `any`")
+    return cols
+
+
+def spacing_pairs(tasks: list[dict], names: list[str]) -> list[tuple[int, int, int, int]]:
+    """The motif pairs of the logic tasks with a ``spacing`` (validated as :func:`logic_labels` does):
+    ``(a, b, min, max)``, a and b the indices in ``names`` of the task's two ``all`` motifs, in task order."""
+    index = {n.upper(): k for k, n in enumerate(names)}
+    out = []
+    for task in tasks:
+        cols = _task_columns(task, index, names)
+        spacing = _spacing(task, cols["all"])
+        if spacing is not None:
+            out.append((cols["all"][0], cols["all"][1], *spacing))
+    return out
+
+
+def logic_labels(present: np.ndarray, tasks: list[dict], names: list[str], sites: dict | None = None,
+                 widths=None) -> np.ndarray:
     """Labels of motif-logic tasks (DeepResolve's synthetic experiments) from which motifs each sequence
     carries.
 
@@ -200,9 +346,16 @@ def logic_labels(present: np.ndarray, tasks: list[dict], names: list[str]) -> np
     tasks : list of dict
         Each ``{"name": str, "all": [...], "any": [...], "none": [...]}`` (motif names; lists left out are
         empty): true where every motif of ``all``, at least one of ``any`` (when it lists any) and none of
-        ``none`` is present. ``all`` or ``any`` must name a motif.
+        ``none`` is present. ``all`` or ``any`` must name a motif. A task with ``"spacing": [min, max]``
+        (bp, 0 <= min <= max) names exactly two motifs in ``all`` and is true only where, besides, the gap
+        between them (:func:`pair_gaps`: bases between the end of the first along the sequence and the start
+        of the other, either order and strand) lies in [min, max] for an instance pair.
     names : list of str
         The M motifs' names, matched case-insensitively.
+    sites : dict of numpy.ndarray, optional
+        :func:`plant_multi`'s ``motif`` and ``start`` (n, k); needed by spacing tasks.
+    widths : sequence of int, optional
+        The M motifs' widths; needed by spacing tasks.
 
     Returns
     -------
@@ -213,17 +366,17 @@ def logic_labels(present: np.ndarray, tasks: list[dict], names: list[str]) -> np
     present = np.asarray(present, dtype=bool)
     out = np.zeros((len(present), len(tasks)), dtype=np.float32)
     for t, task in enumerate(tasks):
-        cols = {}
-        for key in ("all", "any", "none"):
-            unknown = [m for m in task.get(key) or [] if str(m).upper() not in index]
-            if unknown:
-                raise ValueError(f"task {task.get('name')!r}: {key} names {', '.join(map(repr, unknown))}, not among "
-                                 f"the planted motifs ({', '.join(names)})")
-            cols[key] = [index[str(m).upper()] for m in task.get(key) or []]
-        if not (cols["all"] or cols["any"]):
-            raise ValueError(f"task {task.get('name')!r} needs a motif in `all` or `any`")
+        cols = _task_columns(task, index, names)
+        spacing = _spacing(task, cols["all"])
         label = present[:, cols["all"]].all(axis=1) & ~present[:, cols["none"]].any(axis=1)
         if cols["any"]:
             label &= present[:, cols["any"]].any(axis=1)
+        if spacing is not None:
+            if sites is None or widths is None:
+                raise ValueError(f"task {task.get('name')!r} has a spacing: its labels need the planted sites and "
+                                 "the motifs' widths")
+            gap = _gap_matrix(sites, widths, *cols["all"])
+            with np.errstate(invalid="ignore"):
+                label &= ((gap >= spacing[0]) & (gap <= spacing[1])).any(axis=(1, 2))
         out[:, t] = label
     return out
