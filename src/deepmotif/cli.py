@@ -378,6 +378,44 @@ def cmd_resolve(a) -> None:
          f"{', '.join(f'{t} {int(n)}' for t, n in flagged.items())} → {a.fiv}")
 
 
+@command("grammar", "what one model's motifs do: their instances in every test sequence (used or ignored by "
+         "the model), each motif's effect by global importance analysis, and the grammar of motif pairs over "
+         "spacing × orientation",
+         opt("--tf", required=True),
+         opt("--arch", required=True),
+         opt("--data", required=True, help="the TF's data.npz"),
+         opt("--model", required=True, help="best.pt"),
+         opt("--motifs", required=True, help="the model's motifs.meme (motifs stage)"),
+         opt("--motif-table", required=True, help="the TF's motifs.tsv (match --motif-table): names, own family"),
+         opt("--jaspar", required=True, help="JASPAR MEME file (the TF's own matrix is the effects' reference)"),
+         opt("--instances", required=True, help="output: one row per site (instances.tsv)"),
+         opt("--summary", required=True, help="output: one row per motif: enrichment, centrality"),
+         opt("--effects", required=True, help="output: one row per motif × position × orientation × task"),
+         opt("--pairs", required=True, help="output: one row per pair × spacing × orientation × task"),
+         opt("--verdicts", required=True, help="output: one row per pair × task"),
+         opt("--heat-map", required=True, help="output: PNG of each pair's interaction"),
+         *DEVICE_OPTIONS,
+         config=True)
+def cmd_grammar(a) -> None:
+    from deepmotif.grammar import write_grammar
+
+    cfg = _config(a)
+    write_grammar(a.tf, a.arch, a.data, a.model, a.motifs, a.motif_table, a.jaspar, cfg,
+                  {"instances": a.instances, "summary": a.summary, "effects": a.effects, "pairs": a.pairs,
+                   "verdicts": a.verdicts, "heat_map": a.heat_map}, device=_device(a, cfg), log=_log)
+
+
+@command("instances-bed", "an encode TF's motif instances in genome coordinates (BED9, a colour per motif)",
+         opt("--instances", required=True, help="instances.tsv (grammar --instances)"),
+         opt("--data", required=True, help="the TF's data.npz (window chromosome and start)"),
+         opt("--split", default="test"),
+         opt("--out", required=True, help="output BED"))
+def cmd_instances_bed(a) -> None:
+    from deepmotif.instances import write_bed
+
+    _log(f"{write_bed(a.instances, a.data, a.split, a.out)} sites → {a.out}")
+
+
 # ---- report -----------------------------------------------------------------------------------------------
 
 @command("concat-tables", "concatenate TSV tables with the same columns",

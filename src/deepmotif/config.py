@@ -104,6 +104,16 @@ DEFAULTS: dict = {
     # Ground-truth benchmark (deepmotif.groundtruth) of the TFs with planted motifs (synthetic sources):
     # attribution AUROC on planted positions, first-layer filter matches (Tomtom E < e_value), motif recovery.
     "groundtruth": {"enabled": False, "e_value": 0.1},
+    # Grammar stage (deepmotif.grammar) of the models of `architectures` (null = all): which motifs (`methods`: the views whose motifs count,
+    # null = all; at most max_motifs distinct ones, a PFM correlating >= similarity with one kept before it
+    # being the same motif), on which split; motif instances (deepmotif.instances), effects by global
+    # importance analysis (deepmotif.effects) and pair grammar (deepmotif.pairs); each module reads its section
+    # here as its own defaults, where each key is explained
+    "grammar": {"enabled": True, "architectures": None, "methods": None, "max_motifs": 8, "similarity": 0.8,
+                "split": "test",
+                "instances": {"p_value": 3e-4, "attribution_quantile": 0.9, "batch_size": 256},
+                "effects": {"backgrounds": 200, "positions": 5, "batch_size": 512, "seed": 0},
+                "pairs": {"max_spacing": 40, "max_pairs": 10, "level": 0.95, "min_share": 0.25}},
     # DeepResolve (deepmotif.interpret.resolve) of every convolutional model: per task, gradient ascent from
     # `starts` random feature maps (step lr annealed after anneal_after steps; stop after `patience` steps
     # without a gain of min_improvement, or max_steps); channel importance, inconsistency, non-additivity
@@ -471,12 +481,16 @@ def train_options(config: dict, name: str, path: str | Path | None = None) -> di
 def check_architectures(config: dict, path: str | Path | None = None, schema: str | Path | None = None) -> None:
     """Every name in ``architectures`` must be a base architecture or a ``models`` variant, and a variant's
     merged settings must pass its base's schema (``models.<base>`` of ``config.schema.yaml``); every key of
-    ``train.per_architecture`` must name an architecture. Raises :class:`InputError` naming ``path`` and the
-    field."""
+    ``train.per_architecture`` must name an architecture, and so must every name of
+    ``grammar.architectures``. Raises :class:`InputError` naming ``path`` and the field."""
     import jsonschema
 
     for name in (config["train"].get("per_architecture") or {}):
         architecture_base(config, name, path, field=f"train.per_architecture.{name}")
+    unknown = [a for a in config.get("grammar", {}).get("architectures") or [] if a not in config["architectures"]]
+    if unknown:
+        raise InputError(f"{', '.join(map(repr, unknown))} not among the architectures "
+                         f"({', '.join(config['architectures'])})", path=path, field="grammar.architectures")
 
     sections = yaml.safe_load(Path(schema or SCHEMA).read_text())["properties"]["models"]["properties"]
     for name in config["architectures"]:
