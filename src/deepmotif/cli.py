@@ -478,6 +478,9 @@ def cmd_dashboard(a) -> None:
          opt("--deepresolve-table", default=None,
              help="deepresolve_fiv.tsv (deepmotif resolve): the DeepResolve page"),
          opt("--deepresolve-figures", nargs="*", default=None, help="the models' deepresolve.png"),
+         opt("--grammar-tables", nargs="*", default=None,
+             help="instance_summary.tsv, effects.tsv, pair_verdicts.tsv (grammar stage): what the motifs do"),
+         opt("--grammar-figures", nargs="*", default=None, help="the models' pairs.png (grammar stage)"),
          opt("--out", required=True, help="report folder (index.html, tf/<TF>.html, images); replaced"),
          config=True)
 def cmd_report(a) -> None:
@@ -486,7 +489,8 @@ def cmd_report(a) -> None:
     write_report(a.out, _config(a), a.auroc, a.matches, a.motif_table, a.cwm, a.jaspar, dashboards=a.dashboards,
                  comparison_file=a.comparison, performance_figure=a.performance_figure,
                  groundtruth_files=a.groundtruth, sheet_file=a.sheet, deepresolve_table=a.deepresolve_table,
-                 deepresolve_figures=a.deepresolve_figures)
+                 deepresolve_figures=a.deepresolve_figures, grammar_tables=a.grammar_tables,
+                 grammar_figures=a.grammar_figures)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -539,10 +539,13 @@ def _summary_html(summary: pd.DataFrame) -> str:
     sheet_cols = [c for c in SUMMARY_SHEET_COLUMNS if c in summary]
     heads = (["TF"] + [c.replace("_", " ") for c in sheet_cols]
              + [f"{ARCH_LABELS.get(a, a)} AUROC" for a in archs] + ["PWM AUROC"]
-             + [f"{ARCH_LABELS.get(a, a)} motifs" for a in archs])
+             + [f"{ARCH_LABELS.get(a, a)} motifs" for a in archs]
+             + (["cooperating partner"] if "cooperating_partner" in summary else []))
     titles = ([""] * (1 + len(sheet_cols)) + ["test AUROC"] * (len(archs) + 1)
               + ["methods whose motif matches the TF's JASPAR family (of those: its own matrix), q <= "
-                 "match.significance among the top 3 hits"] * len(archs))
+                 "match.significance among the top 3 hits"] * len(archs)
+              + ["motifs cooperating with the TF's own-family motif (grammar stage: super-additive pair effect, "
+                 "logit scale), by architecture"])
     head = "".join(f'<th title="{html.escape(t)}">{html.escape(h)}</th>' if t else f"<th>{html.escape(h)}</th>"
                    for h, t in zip(heads, titles))
     rows = []
@@ -563,6 +566,8 @@ def _summary_html(summary: pd.DataFrame) -> str:
             else:
                 cells.append(f'<td data-sort="{int(fam) + int(own) / 100:.2f}">{int(fam)}/{int(n)} (own {int(own)})'
                              "</td>")
+        if "cooperating_partner" in summary:
+            cells.append(f"<td>{html.escape(str(rec['cooperating_partner']))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return (f'<p><label>Filter: <input id="filter" type="search" placeholder="TF, cell line, lab…"></label> '
             f'<span id="shown">{len(rows)}</span> of {len(rows)} TFs shown; click a header to sort.</p>'
@@ -687,9 +692,9 @@ def _discovered_html(tf: str, motif_table: pd.DataFrame, cwms: dict[str, np.ndar
 
 
 def _tf_page(tf: str, info: dict, auroc: pd.DataFrame, matches: pd.DataFrame, dashboard: str | None,
-             discovered: str) -> str:
-    """The page of one TF: its sheet row, its rows of the AUROC and motif-match tables, its dashboard and its
-    discovered motifs."""
+             discovered: str, grammar: str = "") -> str:
+    """The page of one TF: its sheet row, its rows of the AUROC and motif-match tables, its dashboard, its
+    discovered motifs and what they do (``grammar``, :func:`deepmotif.report_grammar.grammar_section`)."""
     fields = "".join(f"<tr><th>{html.escape(k.replace('_', ' '))}</th><td>{html.escape(str(v))}</td></tr>"
                      for k, v in info.items() if str(v) != "")
     dash = (_img(dashboard, f"dashboard of {tf}", "max-width:100%;border:1px solid #ddd") if dashboard
@@ -699,7 +704,8 @@ def _tf_page(tf: str, info: dict, auroc: pd.DataFrame, matches: pd.DataFrame, da
             + f"<h2 id='performance'>Performance</h2>{auroc.round(4).to_html(index=False, na_rep='')}"
             + f"<h2 id='matches'>Motif matches</h2><div style='overflow-x:auto'>{_table_html(matches)}</div>"
             + f"<h2 id='dashboard'>Dashboard</h2>{dash}"
-            + f"<h2 id='discovered'>Discovered motifs (CWM), their support and best JASPAR match</h2>{discovered}")
+            + f"<h2 id='discovered'>Discovered motifs (CWM), their support and best JASPAR match</h2>{discovered}"
+            + grammar)
     return _page(f"deepmotif report: {tf}", body)
 
 
@@ -709,7 +715,9 @@ def write_report(out: str | Path, cfg: dict, auroc_file: str | Path, matches_fil
                  performance_figure: str | Path | None = None,
                  groundtruth_files: list[str | Path] | None = None, sheet_file: str | Path | None = None,
                  deepresolve_table: str | Path | None = None,
-                 deepresolve_figures: list[str | Path] | None = None) -> None:
+                 deepresolve_figures: list[str | Path] | None = None,
+                 grammar_tables: list[str | Path] | None = None,
+                 grammar_figures: list[str | Path] | None = None) -> None:
     """Write the report folder ``out`` (replaced as a whole, atomically): ``index.html`` with one sortable,
     filterable summary row per TF (:func:`summary_table`) linking to its page, the model comparison, run
     parameters and software versions; ``tf/<TF>.html`` per TF with its tables' rows, its dashboard and each
@@ -736,9 +744,13 @@ def write_report(out: str | Path, cfg: dict, auroc_file: str | Path, matches_fil
         The TF sheet: the summary's cell line and lab, each page's sheet row.
     deepresolve_table, deepresolve_figures : optional
         ``deepresolve_fiv.tsv`` and the models' ``deepresolve.png``: the DeepResolve page.
+    grammar_tables, grammar_figures : optional
+        The grammar stage's ``instance_summary.tsv``, ``effects.tsv``, ``pair_verdicts.tsv`` and the models'
+        ``pairs.png``: a "What the motifs do" section per TF page and the index's cooperating partners.
     """
     from deepmotif.config import read_sheet
     from deepmotif.io_utils import atomic_folder
+    from deepmotif.report_grammar import grammar_section, partners, read_grammar
 
     auroc = pd.read_csv(auroc_file, sep="\t")
     matches = pd.read_csv(matches_file, sep="\t")
@@ -748,6 +760,10 @@ def write_report(out: str | Path, cfg: dict, auroc_file: str | Path, matches_fil
     cwms = read_cwms(cwm_files)
     dashboard_of = {Path(f).parent.name: Path(f) for f in dashboards or []}
     summary = summary_table(auroc, matches, sheet)
+    grammar = read_grammar(grammar_tables)
+    if "pair_verdicts" in grammar:
+        summary["cooperating_partner"] = summary["tf"].map(partners(grammar["pair_verdicts"])).fillna("")
+    pair_figures = {(Path(f).parent.parent.name, Path(f).parent.name): Path(f) for f in grammar_figures or []}
     shown = matches[[c for c in matches.columns if c != "best_family"]]
     info = sheet.set_index("name").to_dict("index") if sheet is not None else {}
     with atomic_folder(out) as root:
@@ -757,8 +773,11 @@ def write_report(out: str | Path, cfg: dict, auroc_file: str | Path, matches_fil
             if dash is not None:
                 images.copy(f"{TF_FOLDER}/{tf}/dashboard.png", dash)
             discovered = _discovered_html(tf, motif_table[motif_table["tf"] == tf], cwms, targets, images)
+            figures = {(tf, arch): images.copy(f"{TF_FOLDER}/{tf}/pairs_{arch}.png", f).split("/", 1)[1]
+                       for (t, arch), f in pair_figures.items() if t == tf}
             page = _tf_page(tf, info.get(tf, {}), auroc[auroc["tf"] == tf], shown[shown["tf"] == tf],
-                            f"{tf}/dashboard.png" if dash is not None else None, discovered)
+                            f"{tf}/dashboard.png" if dash is not None else None, discovered,
+                            grammar_section(tf, grammar, figures, _table_html))
             _write(root / TF_FOLDER / f"{tf}.html", page)
         figure = images.copy("test_auroc.png", performance_figure) if performance_figure else None
         if groundtruth_files:

@@ -56,6 +56,10 @@ rule html_report:
         deepresolve_figures=expand(
             "results/{tf}/{arch}/deepresolve.png", tf=TFS, arch=RESOLVE_ARCHS
         ),
+        grammar=GRAMMAR_TABLES,
+        grammar_figures=expand(
+            "results/{tf}/{arch}/pairs.png", tf=GRAMMAR_TFS, arch=GRAMMAR_ARCHS
+        ),
         sheet=config["tfs"],
     output:
         report(
@@ -82,5 +86,6 @@ rule html_report:
         "deepmotif report --set {params.settings:q} --auroc {input.auroc} --matches {input.matches}"
         " --motif-table {input.motifs} --cwm {input.cwm} --dashboards {input.dashboards} --jaspar {input.jaspar}"
         " --comparison {input.comparison} --performance-figure {input.performance}"
-        " --groundtruth {input.groundtruth} {params.deepresolve} --sheet {input.sheet} --out {output}"
+        " --groundtruth {input.groundtruth} {params.deepresolve} --grammar-tables {input.grammar}"
+        " --grammar-figures {input.grammar_figures} --sheet {input.sheet} --out {output}"
         " 2> {log}"
