@@ -154,4 +154,5 @@ def motif_effects(model, motifs: dict[str, np.ndarray], bg: np.ndarray, position
                     row.update({f"{scale}_change": mean[k], f"{scale}_low": low[k], f"{scale}_high": high[k]})
                 row["sign"] = -1 if row["logit_change"] < 0 else 1
                 rows.append(row)
-    return pd.DataFrame(rows)
+    own = [c for c in COLUMNS if c not in ("tf", "architecture", "motif_name", "reference")]
+    return pd.DataFrame(rows, columns=own)  # the columns even without a motif

@@ -108,18 +108,36 @@ def write_grammar(tf: str, arch: str, data_file, model_file, motifs_file, table_
     from deepmotif.instances import (COLUMNS as INSTANCE_COLUMNS, SUMMARY_COLUMNS, call_instances,
                                      contributions, summarise)
     from deepmotif.io_utils import write_tsv
-    from deepmotif.memeio import read_meme
-    from deepmotif.pairs import COLUMNS as PAIR_COLUMNS, heat_map, pair_effects, verdicts
+    from deepmotif.match import read_motifs
+    from deepmotif.pairs import COLUMNS as PAIR_COLUMNS, heat_map, layout, pair_effects, verdicts
     from deepmotif.train import load_model
 
     settings = cfg["grammar"]
     table = pd.read_csv(table_file, sep="\t")
     table = table[(table["tf"].astype(str) == tf) & (table["architecture"] == arch)]
-    kept = distinct_motifs(read_meme(motifs_file), table, settings)
+    # a motifs.meme with the header only (a model without a motif) is an empty motif set, not an error
+    kept = distinct_motifs(read_motifs(motifs_file), table, settings)
     X, y = load_split(data_file, settings["split"])
     model, _ = load_model(model_file, device or "cpu")
     names = {m.id: motif_name(row) for m, row in kept}
     motifs = [m for m, _ in kept]
+    refs = reference_motifs(table, jaspar_file)
+    pair = settings["pairs"]
+    chosen = chosen_pairs(kept, int(pair["max_pairs"]))
+    # every input checked before the first output is written: bad input leaves nothing half-written
+    if len(X) == 0:
+        raise InputError(f"no {settings['split']} sequences to scan and shuffle", path=data_file,
+                         field="grammar.split")
+    width = X.shape[2]
+    for source, group in ((motifs_file, motifs), (jaspar_file, refs)):
+        too_wide = [m.id for m in group if m.width > width]
+        if too_wide:
+            raise InputError(f"motif(s) {', '.join(too_wide)} wider than the {width}-bp sequences", path=source)
+    for a, b in chosen:
+        try:
+            layout(width, motifs[a].width, motifs[b].width, int(pair["max_spacing"]))
+        except ValueError as err:
+            raise InputError(f"pair {motifs[a].id}, {motifs[b].id}: {err}", field="grammar.pairs.max_spacing") from None
     log(f"{tf} {arch}: {len(motifs)} distinct motif(s) of {len(table)} rows; {len(X)} {settings['split']} sequences")
 
     inst = settings["instances"]
@@ -134,11 +152,6 @@ def write_grammar(tf: str, arch: str, data_file, model_file, motifs_file, table_
 
     eff = settings["effects"]
     bg = backgrounds(X, int(eff["backgrounds"]), int(eff["seed"]))
-    refs = reference_motifs(table, jaspar_file)
-    width = X.shape[2]
-    too_wide = [m.id for m in motifs + refs if m.width > width]
-    if too_wide:
-        raise InputError(f"motif(s) {', '.join(too_wide)} wider than the {width}-bp sequences", path=motifs_file)
     tasks = task_names(data_file, tf, int(model_scores_width(model, bg[:1])))
     common = dict(seed=int(eff["seed"]), batch_size=int(eff["batch_size"]), device=device, tasks=tasks)
     effects = motif_effects(model, {m.id: m.pwm for m in motifs + refs}, bg, int(eff["positions"]), **common)
@@ -149,9 +162,8 @@ def write_grammar(tf: str, arch: str, data_file, model_file, motifs_file, table_
     write_tsv(outputs["effects"], effects.reindex(columns=EFFECT_COLUMNS))
     log(f"effects: {len(motifs)} motif(s) and {len(refs)} reference matrix(es) × {len(bg)} backgrounds")
 
-    pair = settings["pairs"]
     parts = []
-    for a, b in chosen_pairs(kept, int(pair["max_pairs"])):
+    for a, b in chosen:
         first, second = motifs[a], motifs[b]
         part = pair_effects(model, first.pwm, second.pwm, bg, int(pair["max_spacing"]), level=float(pair["level"]),
                             **common)

@@ -58,8 +58,10 @@ def scan(motifs: list[Motif], X: np.ndarray, p_value: float = DEFAULTS["p_value"
     from memelite import fimo
 
     columns = ["motif_id", "sequence", "start", "end", "strand", "score", "p_value"]
+    types = {"sequence": np.int64, "start": np.int64, "end": np.int64, "score": np.float64, "p_value": np.float64}
+    none = pd.DataFrame(columns=columns).astype(types)  # typed: its columns index arrays like any other's
     if not motifs or len(X) == 0:
-        return pd.DataFrame(columns=columns)
+        return none
     for m in motifs:
         if m.width > X.shape[2]:
             raise ValueError(f"motif {m.id} ({m.width} bp) is wider than the sequences ({X.shape[2]} bp)")
@@ -68,9 +70,9 @@ def scan(motifs: list[Motif], X: np.ndarray, p_value: float = DEFAULTS["p_value"
                 np.asarray(X, dtype=np.float32), threshold=p_value)
     parts = [h.assign(motif_id=m.id) for m, h in zip(motifs, hits) if len(h)]
     if not parts:
-        return pd.DataFrame(columns=columns)
+        return none
     out = pd.concat(parts, ignore_index=True).rename(columns={"sequence_name": "sequence", "p-value": "p_value"})
-    return out[columns].astype({"sequence": np.int64, "start": np.int64, "end": np.int64})
+    return out[columns].astype(types)
 
 
 def window_sums(c: np.ndarray, width: int) -> np.ndarray:
@@ -152,7 +154,7 @@ def summarise(sites: pd.DataFrame, motifs: list[Motif], y: np.ndarray, length: i
                      "mean_attribution": float(used["attribution"].mean()) if len(used) else np.nan,
                      "median_offset": float(offset.median()) if len(used) else np.nan,
                      "centrality": "|".join(map(str, hist))})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=[c for c in SUMMARY_COLUMNS if c not in ("tf", "architecture", "motif_name")])
 
 
 def to_bed(sites: pd.DataFrame, chrom: np.ndarray, window_start: np.ndarray, colours: dict[str, str]
