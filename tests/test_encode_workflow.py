@@ -34,6 +34,7 @@ data:
   split: chromosome
   holdout: {{test: [chr3], valid: [chr2]}}
   windows: {{top_n: 140, max_n_fraction: 0.05}}
+grammar: {{max_motifs: 2, effects: {{backgrounds: 10, positions: 1}}, pairs: {{max_spacing: 5, max_pairs: 1}}}}
 """
 
 

@@ -51,6 +51,7 @@ TINY = {
     "models": {"cnn": {"filters": 8, "kernels": [9], "pool": 2}},
     "train": {"epochs": 2, "patience": 1, "batch_size": 64, "device": "cpu"},
     "interpret": {"n_top": 20},
+    "grammar": {"enabled": False},  # a job more per model, each an sbatch: the grammar stage is tested elsewhere
     # no GPU on the test node: the shipped config asks for one per train/interpret job
     "resources": {"gpu": 0, "train": {"runtime": 15, "mem_mb": 2000}, "interpret": {"runtime": 15, "mem_mb": 2000}},
 }
@@ -453,6 +454,7 @@ PREEMPT = {
     "models": {"cnn": {"filters": 32, "kernels": [9]}},
     # epochs: set by _preempt_epochs, so that the whole training takes about PREEMPT_SECONDS here
     "train": {"device": "cpu"},
+    "grammar": {"enabled": False},
     "resources": {"gpu": 0, "train": {"runtime": 1, "mem_mb": 2000}, "interpret": {"runtime": 15, "mem_mb": 2000}},
 }
 #: the training's length, timed alone: the job's epochs take ~1.6x as long, beside the uninterrupted reference

@@ -38,6 +38,8 @@ TEST_SIZES = {
     "models": {"cnn": {"filters": 8, "kernels": [9, 3]}},
     "train": {"epochs": 1, "sizes": ["small", "medium"]},
     "interpret": {"n_top": 20, "methods": ["saliency", "filters"]},
+    "grammar": {"max_motifs": 2, "effects": {"backgrounds": 10, "positions": 1},
+                "pairs": {"max_spacing": 5, "max_pairs": 1}},
     "resources": {"gpu": 0},
 }
 
@@ -94,6 +96,24 @@ def test_every_row_kind_reaches_the_tables(run):
     known = matches[~matches["tf"].isin(no_motif)]
     assert known[["recovered", "family_recovered"]].notna().all().all()
     assert set(known.loc[known["tf"] == "CTCF_GM12878_Broad", "own_id"]) == {"MA0139.2"}
+
+
+@pytest.mark.slow
+def test_grammar_of_every_row_kind_and_instances_in_genome_coordinates(run):
+    """A TF without a known motif pairs its first motif (no reference row); every encode row's instances
+    land in BED9 on the test windows' chromosomes, inside the genome's records."""
+    verdicts = pd.read_csv(run / "results/tables/pair_verdicts.tsv", sep="\t")
+    assert sorted(verdicts["tf"].unique()) == sorted(ROWS)
+    effects = pd.read_csv(run / "results/tables/effects.tsv", sep="\t")
+    no_motif = [tf for tf in ROWS if tf.startswith(("EZH2", "EP300"))]
+    assert not effects.loc[effects["tf"].isin(no_motif), "reference"].any()
+    assert effects.loc[effects["tf"] == "CTCF_GM12878_Broad", "motif_id"].eq("MA0139.2").any()
+    for tf in ROWS:
+        sites = pd.read_csv(run / "results" / tf / "cnn" / "instances.tsv", sep="\t")
+        bed = (run / "results" / tf / "cnn" / "instances.bed").read_text().splitlines()
+        assert bed[0].startswith("track ") and len(bed) == len(sites) + 1, tf
+        rows = [line.split("\t") for line in bed[1:]]
+        assert all(len(r) == 9 and r[0] in CHROMS and int(r[1]) < int(r[2]) for r in rows), rows[:3]
 
 
 @pytest.mark.slow

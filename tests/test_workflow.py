@@ -98,6 +98,31 @@ def test_tables_are_complete(run):
 
 
 @pytest.mark.slow
+def test_grammar_tables_say_what_each_models_own_motif_does(run):
+    """The grammar stage of every TF × architecture: the own-family motif's used sites are enriched in the
+    positives and its insertion raises the logit (interval above 0); each model has pair verdicts; the TF
+    pages show the section and its heat maps."""
+    summary = pd.read_csv(run / "results/tables/instance_summary.tsv", sep="\t")
+    effects = pd.read_csv(run / "results/tables/effects.tsv", sep="\t")
+    verdicts = pd.read_csv(run / "results/tables/pair_verdicts.tsv", sep="\t")
+    models = {(tf, arch) for tf in TFS for arch in METHODS}
+    assert set(zip(summary["tf"], summary["architecture"])) == models
+    assert set(zip(verdicts["tf"], verdicts["architecture"])) == models
+    assert verdicts["verdict"].isin(["cooperative", "independent", "redundant"]).all()
+    own = summary.groupby(["tf", "architecture"]).head(1)  # the most supported motif: the planted one here
+    assert (own["positives_with_site"] > own["negatives_with_site"]).all(), own
+    reference = effects[effects["reference"] & effects["centre"] & (effects["orientation"] == "+")]
+    assert len(reference) == len(models) and (reference["logit_low"] > 0).sum() >= len(models) - 1, reference
+    cnn = effects[(effects["architecture"] == "cnn") & effects["centre"] & ~effects["reference"]]
+    assert (cnn.groupby("tf")["logit_change"].max() > 0).all()
+    for tf in TFS:
+        page = (run / f"results/report/tf/{tf}.html").read_text()
+        assert "What the motifs do" in page and f"{tf}/pairs_cnn.png" in page
+        assert (run / f"results/report/tf/{tf}/pairs_cnn.png").stat().st_size > 0
+    assert "cooperating partner" in (run / "results/report/index.html").read_text()
+
+
+@pytest.mark.slow
 def test_sizes_are_selected_on_validation_and_models_compared(run):
     auroc = pd.read_csv(run / "results/tables/auroc.tsv", sep="\t")
     nets = auroc[auroc["architecture"] != "pwm"]

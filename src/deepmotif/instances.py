@@ -161,10 +161,11 @@ def to_bed(sites: pd.DataFrame, chrom: np.ndarray, window_start: np.ndarray, col
            ) -> pd.DataFrame:
     """Used and ignored sites in genome coordinates as BED9 (name ``motif_name|motif_id``, score the
     -log10 p-value × 100 capped at 1000, thick part = the site, colour per motif)."""
-    seq = sites["sequence"].to_numpy()
-    start = np.asarray(window_start, dtype=np.int64)[seq] + sites["start"].to_numpy()
-    end = np.asarray(window_start, dtype=np.int64)[seq] + sites["end"].to_numpy()
-    score = np.minimum(1000, np.round(-np.log10(sites["p_value"].to_numpy()) * 100)).astype(int)
+    seq = sites["sequence"].to_numpy(dtype=np.int64)
+    start = np.asarray(window_start, dtype=np.int64)[seq] + sites["start"].to_numpy(dtype=np.int64)
+    end = np.asarray(window_start, dtype=np.int64)[seq] + sites["end"].to_numpy(dtype=np.int64)
+    p = np.clip(sites["p_value"].to_numpy(dtype=np.float64), 1e-300, 1)
+    score = np.minimum(1000, np.round(-np.log10(p) * 100)).astype(int)
     return pd.DataFrame({"chrom": np.asarray(chrom)[seq], "start": start, "end": end,
                          "name": sites["motif_name"] + "|" + sites["motif_id"]
                          + np.where(sites["used"], "", "|ignored"),
@@ -183,7 +184,10 @@ def write_bed(instances_file, data_file, split: str, out) -> int:
     from deepmotif.errors import InputError
     from deepmotif.io_utils import open_npz, write_text
 
-    sites = pd.read_csv(instances_file, sep="\t")
+    try:
+        sites = pd.read_csv(instances_file, sep="\t")
+    except FileNotFoundError:
+        raise InputError("instances table not found", path=instances_file) from None
     with open_npz(data_file) as z:
         if f"{split}_chrom" not in z.files:
             raise InputError(f"no genome coordinates of the {split} windows (not an encode data set)",
@@ -192,6 +196,7 @@ def write_bed(instances_file, data_file, split: str, out) -> int:
     order = list(dict.fromkeys(sites["motif_id"]))
     colours = {m: BED_COLOURS[i % len(BED_COLOURS)] for i, m in enumerate(order)}
     bed = to_bed(sites, chrom, start, colours)
-    header = f'track name="{Path(str(instances_file)).parent.name} motif instances" itemRgb="On"\n'
+    model = Path(str(instances_file)).parent
+    header = f'track name="{model.parent.name} {model.name} motif instances" itemRgb="On"\n'
     write_text(out, header + bed.to_csv(sep="\t", header=False, index=False))
     return len(bed)

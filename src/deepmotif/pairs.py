@@ -166,6 +166,8 @@ def heat_map(table: pd.DataFrame, path, scale: str = "logit", dpi: int = 120) ->
         lim = max(float(np.nanmax(np.abs(grid.to_numpy()))), 1e-9)
         im = ax.imshow(grid.to_numpy(), aspect="auto", cmap="RdBu_r", vmin=-lim, vmax=lim)
         ax.set_yticks(range(len(ORIENTATIONS)), ORIENTATIONS)
+        spacings = list(grid.columns)
+        ax.set_xticks(range(0, len(spacings), 5), [str(s) for s in spacings[::5]])
         ax.set_title(f"{a} × {b} ({task})", fontsize=9)
         fig.colorbar(im, ax=ax, label=f"{scale} interaction", fraction=0.03)
     if not groups:

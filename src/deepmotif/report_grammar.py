@@ -37,9 +37,10 @@ def partners(verdicts: pd.DataFrame) -> pd.Series:
     if verdicts is None or verdicts.empty:
         return pd.Series(dtype=str)
     coop = verdicts[(verdicts["verdict"] == "cooperative") & (verdicts["first"] != verdicts["second"])]
-    return coop.groupby("tf").apply(
-        lambda g: ", ".join(dict.fromkeys(f"{n} ({a})" for n, a in zip(g["second_name"], g["architecture"]))),
-        include_groups=False)
+    named = {}
+    for tf, name, arch in zip(coop["tf"].astype(str), coop["second_name"], coop["architecture"]):
+        named.setdefault(tf, {})[f"{name} ({arch})"] = None
+    return pd.Series({tf: ", ".join(names) for tf, names in named.items()}, dtype=str)
 
 
 def effect_table(effects: pd.DataFrame) -> pd.DataFrame:
