@@ -269,7 +269,7 @@ def test_bed_coordinates(planted, tmp_path):
     np.savez(tmp_path / "data.npz", test_chrom=chrom, test_start=start)
     assert write_bed(table, tmp_path / "data.npz", "test", tmp_path / "out.bed") == len(sites)
     lines = (tmp_path / "out.bed").read_text().splitlines()
-    assert lines[0] == 'track name="hand motif instances" itemRgb="On"' and len(lines) == len(sites) + 1
+    assert lines[0] == 'track name="X hand motif instances" itemRgb="On"' and len(lines) == len(sites) + 1
     first = lines[1].split("\t")
     row = sites.iloc[0]
     assert first[:3] == [chrom[row["sequence"]], str(start[row["sequence"]] + row["start"]),
