@@ -102,3 +102,39 @@ def test_credit_rises_spreads_each_rise_over_the_bases_it_completes():
         credit_rises(fwd, 0, "forward")
     with pytest.raises(ValueError, match="direction must be"):
         credit_rises(fwd, 2, "sideways")
+
+
+def test_motifs_that_lower_the_score_are_discovered_with_sign_minus_one():
+    """An ISM map where mutating motif A lowers the score and mutating motif B raises it: A is a positive
+    motif, B one of sign -1 (ranked after the positives, CWM and mean attribution negative); with
+    motifs.negative off, B is not discovered."""
+    import copy
+
+    from deepmotif.config import DEFAULTS
+    from deepmotif.motifs import extract_motifs
+
+    rng = np.random.default_rng(0)
+    n, length = 300, 60
+    codes = markov_background(n, length, rng)
+    a, b = np.array([0, 3, 2, 0, 3, 1, 2, 0]), np.array([1, 1, 2, 2, 3, 3, 0, 0])  # ATGATCGA, CCGGTTAA
+    codes[:, 10:18], codes[:, 35:43] = a, b
+    X = codes_to_one_hot(codes)
+    ism = rng.normal(0, 0.01, X.shape).astype(np.float32) * (1 - X)
+    ism[:, :, 10:18] -= (1 - X[:, :, 10:18])  # mutating A drops the logit by 1
+    ism[:, :, 35:43] += (1 - X[:, :, 35:43])  # mutating B raises it by 1
+    settings = copy.deepcopy(DEFAULTS["motifs"])
+    motifs, _, info, cwms = extract_motifs("T", "cnn", X, X * 0.0 + X * 1e-3, {"ism": ism}, settings)
+    ism_rows = info[info["method"] == "ism"].set_index("motif_id")
+    consensus = {m.id: "".join("ACGT"[i] for i in m.pwm.argmax(axis=0)) for m in motifs}
+    positive = ism_rows[ism_rows["sign"] == 1]
+    negative = ism_rows[ism_rows["sign"] == -1]
+    assert len(negative) == 1 and len(positive) >= 1
+    neg_id = negative.index[0]
+    assert consensus[neg_id] in ("CCGGTTAA", "TTAACCGG") and negative.loc[neg_id, "mean_attribution"] < 0
+    assert negative.loc[neg_id, "motif_rank"] > positive["motif_rank"].max()
+    assert any(c in ("ATGATCGA", "TCGATCAT") for i, c in consensus.items() if i in positive.index)
+    k = list(cwms["ids"]).index(neg_id)
+    assert cwms[f"cwm_{k}"].sum() < 0
+    settings["negative"] = False
+    _, _, off, _ = extract_motifs("T", "cnn", X, X * 1e-3, {"ism": ism}, settings)
+    assert (off["sign"] == 1).all()

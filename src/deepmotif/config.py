@@ -97,8 +97,9 @@ DEFAULTS: dict = {
     # sequences, whose filler columns are as sharp as the motif: flanks where the ISM's CWM is below a tenth
     # of its top column are trimmed (demo: MAFK's CNN motif 19 → 11 columns; NFYB's RNN motif's q at 0 / 0.1 /
     # tfmodisco-lite's 0.3: 0.001 / 0.007 / 0.035, half its CCAAT box lost at 0.3)
+    # negative: also discover the motifs of negative contribution (they lower the score) in signed maps
     "motifs": {"width": 15, "max_shift": 2, "trim_bits": TRIM_BITS, "min_bits": MIN_BITS,
-               "min_mean_bits": MIN_MEAN_BITS,
+               "min_mean_bits": MIN_MEAN_BITS, "negative": True,
                "discover": {k: v for k, v in DISCOVER_DEFAULTS.items() if k != "trim_bits"},
                "classopt": {"min_contribution": 0.1}},
     # Ground-truth benchmark (deepmotif.groundtruth) of the TFs with planted motifs (synthetic sources):

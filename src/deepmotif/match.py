@@ -62,7 +62,7 @@ SUMMARY_COLUMNS = TABLE_COLUMNS + ["family_recovered", "n_motifs", "motif_rank",
 N_HITS = 3
 HIT_FIELDS = ("id", "name", "family", "q")
 #: motif statistics of discovery (optional ``info_files``)
-INFO_COLUMNS = ["n_seqlets", "support", "mean_attribution"]
+INFO_COLUMNS = ["n_seqlets", "support", "mean_attribution", "sign"]
 MOTIF_COLUMNS = (["tf", "architecture", "method", "motif_id", "motif_rank", "status", "consensus", "width",
                   "info_bits", "n_sites", *INFO_COLUMNS]
                  + [f"hit{i}_{f}" for i in range(1, N_HITS + 1) for f in HIT_FIELDS]
@@ -359,11 +359,14 @@ def summarise(motifs_table: pd.DataFrame, significance: float = 0.05) -> pd.Data
 
     The row's motif is the best-ranked (lowest ``motif_rank``) motif that is ``family_recovered``, else the
     rank-1 informative motif, else the rank-1 "no motif"; ``best_*`` / ``p_value`` / ``q_value`` are its
-    first hit, ``n_motifs`` counts the method's motifs.
+    first hit, ``n_motifs`` counts the method's motifs. Motifs that lower the score (``sign`` -1) are
+    chosen only where the method found no other.
     """
     rows = []
     for _, group in motifs_table.groupby(["tf", "architecture", "method"], sort=False):
         group = group.sort_values("motif_rank", kind="stable")
+        if "sign" in group and (group["sign"] != -1).any():
+            group = group[group["sign"] != -1]
         pick = group[group["family_recovered"]]
         if pick.empty:
             pick = group[group["status"] == MATCHED]

@@ -238,13 +238,14 @@ def window_motif(X: np.ndarray, starts: np.ndarray, width: int, motif_id: str = 
     return Motif(id=motif_id, name=name, pwm=windows_to_pwm(wins), nsites=len(wins)), aligned, strands
 
 
-def ism_importance(ism_map: np.ndarray, X: np.ndarray) -> np.ndarray:
+def ism_importance(ism_map: np.ndarray, X: np.ndarray, signed: bool = False) -> np.ndarray:
     """Per-position importance from an in-silico mutagenesis map, as an attribution map.
 
     The importance of position j is the *observed-base effect*: how much the logit drops, on average over
     the three other bases, when the observed base is mutated, ``-mean_{b != x_j} ism[b, j]``, kept only
-    where positive (positions whose mutation raises the score carry no evidence for the motif). It is
-    placed at the observed base, zero elsewhere, like a saliency map; an ``N`` column gets 0.
+    where positive (positions whose mutation raises the score carry no evidence for the motif; with
+    ``signed``, kept negative too: the bases of motifs that lower the score). It is placed at the observed
+    base, zero elsewhere, like a saliency map; an ``N`` column gets 0.
 
     Parameters
     ----------
@@ -260,7 +261,7 @@ def ism_importance(ism_map: np.ndarray, X: np.ndarray) -> np.ndarray:
         raise ValueError(f"ism_map and X must be (N, 4, L) of one shape, got {d.shape} and {x.shape}")
     observed = x.sum(axis=1, keepdims=True)  # 1, or 0 at an N
     drop = -(d * (1 - x)).sum(axis=1, keepdims=True) / 3.0
-    return (np.clip(drop, 0, None) * observed * x).astype(np.float32)
+    return ((drop if signed else np.clip(drop, 0, None)) * observed * x).astype(np.float32)
 
 
 def informative_offset(pwm: np.ndarray, width: int) -> int:
@@ -344,7 +345,7 @@ def window_match_fractions(windows: dict[str, tuple[np.ndarray, np.ndarray]], wi
 
 #: columns of the per-architecture motif table (motifs.tsv) the motifs stage writes
 INFO_COLUMNS = ["motif_id", "tf", "architecture", "method", "motif_rank", "n_seqlets", "support",
-                "mean_attribution", "width"]
+                "mean_attribution", "width", "sign"]
 
 
 def on_observed_base(scores: np.ndarray, X: np.ndarray) -> np.ndarray:
@@ -557,7 +558,7 @@ def extract_motifs(tf: str, arch: str, X: np.ndarray, attr: np.ndarray, extra: d
     motifs, rows, cwms = [], [], {}
 
     def add(method: str, motif: Motif | None, rank: int, matrix=None, seqlets=None, n_seqlets: int = 0,
-            support: float = np.nan, mean_attribution: float = np.nan) -> None:
+            support: float = np.nan, mean_attribution: float = np.nan, sign: int = 1) -> None:
         """One info row; a motif (None: the view holds none, one row of rank 0 says so) and its matrix."""
         if motif is not None:
             cwms[f"cwm_{len(motifs)}"], cwms[f"seqlets_{len(motifs)}"] = matrix, seqlets
@@ -565,7 +566,7 @@ def extract_motifs(tf: str, arch: str, X: np.ndarray, attr: np.ndarray, extra: d
         rows.append({"motif_id": motif.id if motif is not None else f"{tf}.{arch}.{method}", "tf": tf,
                      "architecture": arch, "method": method, "motif_rank": rank if motif is not None else 0,
                      "n_seqlets": n_seqlets, "support": support, "mean_attribution": mean_attribution,
-                     "width": motif.width if motif is not None else 0})
+                     "width": motif.width if motif is not None else 0, "sign": sign})
 
     maps = method_maps(X, attr, extra, credit=int(params["window"]))
     per_task = task_views(extra)
@@ -580,6 +581,22 @@ def extract_motifs(tf: str, arch: str, X: np.ndarray, attr: np.ndarray, extra: d
             add(method, None, 0, support=0.0)
         for rank, (motif, d) in enumerate(zip(to_motifs(found, f"{tf}.{arch}.{method}", tf), found), start=1):
             add(method, motif, rank, d.cwm, d.seqlets, d.n_seqlets, d.support, d.mean_attribution)
+        # motifs that lower the score: seqlets of negative contribution in a signed map (ISM's observed-base
+        # effect unclipped, temporal rises, DeepLIFT-SHAP, IG; a saliency map is >= 0), ranked after the
+        # view's positive motifs, sign -1
+        if method in per_task:
+            px, view, task, rows_of = per_task[method]
+            if method == "ism":
+                view = ism_importance(extra["task_ism"], px, signed=True)
+            find = lambda m: discover_per_task(px, m, task, rows_of, params)  # noqa: E731
+        else:
+            view = ism_importance(extra["ism"], X, signed=True) if method == "ism" else maps.get(method)
+            find = lambda m: discover(X, m, **params)  # noqa: E731
+        if settings.get("negative") and view is not None and (view < 0).any():
+            negative = find(-view)
+            for i, d in enumerate(negative, start=len(found) + 1):
+                motif = Motif(id=f"{tf}.{arch}.{method}.m{i}", name=tf, pwm=d.pfm, nsites=d.n_seqlets)
+                add(method, motif, i, -d.cwm, d.seqlets, d.n_seqlets, d.support, -d.mean_attribution, sign=-1)
     cwms["ids"] = np.asarray([m.id for m in motifs], dtype=str)
     windows = {"width": np.asarray(width), "tf": np.asarray(tf), "arch": np.asarray(arch)}
     starts = paper_windows(maps, extra, width, X.shape[2])
