@@ -161,7 +161,7 @@ def test_pair_verdicts(bg):
 
 def test_small_precise_interaction_needs_min_share(bg):
     """A sum with a small product term (0.2 gA gB): its interaction of about 0.2 is measured precisely (interval
-    above 0) but is under a quarter of the single effects (2 + 2), so independent; with no margin it counts."""
+    above 0) but is under a quarter of the larger single effect (2), so independent; with no margin it counts."""
     table = pair_effects(model("weak"), PFM["A"], PFM["B"], bg, max_spacing=3, seed=0).assign(
         tf="X", architecture="hand", first="A", second="B", first_name="a", second_name="b")
     assert (table["logit_low"] > 0.1).all() and (table["logit_high"] < 0.3).all()
@@ -310,15 +310,15 @@ def test_distinct_motifs_and_pairs():
         "X.cnn.saliency.m2", "X.cnn.saliency.m1", "X.cnn.ism.m1", "X.cnn.filter4"]
 
     # the own-family motif (s2, kept first) with itself and each other, then the others with themselves
-    assert chosen_pairs(kept, 10) == [(0, 0), (0, 1), (0, 2), (1, 1), (2, 2)]
-    assert chosen_pairs(kept, 3) == [(0, 0), (0, 1), (0, 2)] and chosen_pairs(kept, 0) == []
+    assert chosen_pairs(kept, 10) == [(0, 1), (0, 2), (0, 0), (1, 1), (2, 2)]  # cross pairs first
+    assert chosen_pairs(kept, 3) == [(0, 1), (0, 2), (0, 0)] and chosen_pairs(kept, 0) == []
     _, table = motif_table([True, False, True, False, False])  # two own-family motifs: no pair twice
-    assert chosen_pairs(distinct_motifs(motifs, table, settings), 10) == [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2),
+    assert chosen_pairs(distinct_motifs(motifs, table, settings), 10) == [(0, 1), (0, 2), (1, 2), (0, 0), (1, 1),
                                                                             (2, 2)]
     _, table = motif_table([np.nan] * 5)  # a TF without a known motif: empty verdicts, the first is the anchor
     kept = distinct_motifs(motifs, table, settings)
-    assert chosen_pairs(kept, 10) == [(0, 0), (0, 1), (0, 2), (1, 1), (2, 2)]
-    assert chosen_pairs(kept[1:], 10) == [(0, 0), (0, 1), (1, 1)] and chosen_pairs([], 10) == []
+    assert chosen_pairs(kept, 10) == [(0, 1), (0, 2), (0, 0), (1, 1), (2, 2)]
+    assert chosen_pairs(kept[1:], 10) == [(0, 1), (0, 0), (1, 1)] and chosen_pairs([], 10) == []
 
 
 # ---- the command on bad input -----------------------------------------------------------------------------

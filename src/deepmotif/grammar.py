@@ -62,15 +62,15 @@ def own_family(row: pd.Series) -> bool:
 
 
 def chosen_pairs(kept: list[tuple[Motif, pd.Series]], max_pairs: int) -> list[tuple[int, int]]:
-    """Pairs of kept motifs (indices): each own-family motif with itself and with every other motif, then
-    every other motif with itself; a TF without an own-family motif takes its first motif as the anchor.
-    At most ``max_pairs``."""
+    """Pairs of kept motifs (indices): first each own-family motif with every other motif (each unordered
+    pair once: a TF of several planted motifs has all of them as own-family, and its cross pairs are the
+    question), then each own-family motif with itself, then the others with themselves; a TF without an
+    own-family motif takes its first motif as the anchor. At most ``max_pairs``."""
     anchors = [i for i, (_, row) in enumerate(kept) if own_family(row)] or ([0] if kept else [])
-    pairs = []
-    for a in anchors:
-        pairs += [(a, a)] + [(a, b) for b in range(len(kept)) if b != a and (b, a) not in pairs]
-    pairs += [(b, b) for b in range(len(kept)) if b not in anchors]
-    return list(dict.fromkeys(pairs))[:max_pairs]
+    cross = [(a, b) for a in anchors for b in range(len(kept)) if b != a]
+    cross = [(a, b) for k, (a, b) in enumerate(cross) if (b, a) not in cross[:k]]
+    selves = [(a, a) for a in anchors] + [(b, b) for b in range(len(kept)) if b not in anchors]
+    return (cross + selves)[:max_pairs]
 
 
 def task_names(data_file, tf: str, tasks: int) -> list[str]:
@@ -102,7 +102,7 @@ def write_grammar(tf: str, arch: str, data_file, model_file, motifs_file, table_
     ``outputs``: ``instances``, ``summary`` (per-motif instance statistics), ``effects``, ``pairs``,
     ``verdicts``, ``heat_map`` (PNG).
     """
-    from deepmotif.data.prepare import load_split
+    from deepmotif.data.prepare import load_split, load_task_labels
     from deepmotif.effects import COLUMNS as EFFECT_COLUMNS, backgrounds, motif_effects
     from deepmotif.errors import InputError
     from deepmotif.instances import (COLUMNS as INSTANCE_COLUMNS, SUMMARY_COLUMNS, call_instances,
@@ -119,6 +119,9 @@ def write_grammar(tf: str, arch: str, data_file, model_file, motifs_file, table_
     kept = distinct_motifs(read_motifs(motifs_file), table, settings)
     X, y = load_split(data_file, settings["split"])
     model, _ = load_model(model_file, device or "cpu")
+    tasks = task_names(data_file, tf, int(model_scores_width(model, X[:1])))
+    # a multi-task model's instances are counted against each task's own labels
+    labels = load_task_labels(data_file, settings["split"]) if len(tasks) > 1 else y[:, None]
     names = {m.id: motif_name(row) for m, row in kept}
     motifs = [m for m, _ in kept]
     refs = reference_motifs(table, jaspar_file)
@@ -145,14 +148,14 @@ def write_grammar(tf: str, arch: str, data_file, model_file, motifs_file, table_
     sites = call_instances(motifs, X, y, c, float(inst["p_value"]), float(inst["attribution_quantile"]))
     sites = sites.assign(tf=tf, architecture=arch, motif_name=sites["motif_id"].map(names))
     write_tsv(outputs["instances"], sites.reindex(columns=INSTANCE_COLUMNS))
-    summary = summarise(sites, motifs, y, X.shape[2]).assign(tf=tf, architecture=arch)
+    summary = pd.concat([summarise(sites, motifs, labels[:, k], X.shape[2]).assign(task=task)
+                         for k, task in enumerate(tasks)], ignore_index=True).assign(tf=tf, architecture=arch)
     summary["motif_name"] = summary["motif_id"].map(names)
     write_tsv(outputs["summary"], summary.reindex(columns=SUMMARY_COLUMNS))
     log(f"instances: {len(sites)} sites, {int(sites['used'].sum())} used")
 
     eff = settings["effects"]
     bg = backgrounds(X, int(eff["backgrounds"]), int(eff["seed"]))
-    tasks = task_names(data_file, tf, int(model_scores_width(model, bg[:1])))
     common = dict(seed=int(eff["seed"]), batch_size=int(eff["batch_size"]), device=device, tasks=tasks)
     effects = motif_effects(model, {m.id: m.pwm for m in motifs + refs}, bg, int(eff["positions"]), **common)
     ref_ids = {m.id for m in refs}

@@ -33,7 +33,7 @@ DEFAULTS = CONFIG_DEFAULTS["grammar"]["instances"]
 COLUMNS = ["tf", "architecture", "motif_id", "motif_name", "sequence", "label", "start", "end", "strand",
            "score", "p_value", "attribution", "used", "sign"]
 #: columns of the per-motif summary (``instance_summary.tsv``)
-SUMMARY_COLUMNS = ["tf", "architecture", "motif_id", "motif_name", "width", "n_sites", "n_used", "used_share",
+SUMMARY_COLUMNS = ["tf", "architecture", "task", "motif_id", "motif_name", "width", "n_sites", "n_used", "used_share",
                    "positives_with_site", "negatives_with_site", "odds_ratio", "fisher_p", "sites_per_positive",
                    "mean_attribution", "median_offset", "centrality"]
 #: bins of the centrality histogram: distance of a used site's centre from the sequence centre, as a share

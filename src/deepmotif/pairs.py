@@ -5,12 +5,14 @@ partner).
 
 Per background the interaction is ``f(A + B) - f(A) - f(B) + f(background)``, on the logit and on the
 probability scale. A pair is *cooperative* where some spacing and orientation has an interaction whose
-interval lies above ``min_share`` × (|first| + |second|) of the single effects there, *redundant* where one
-lies below minus that (and none above), else *independent*. The intervals are Bonferroni-corrected for the
+interval lies above ``min_share`` × the larger single effect there (|first| or |second|), *redundant* where
+one lies below minus that (and none above), else *independent*. The intervals are Bonferroni-corrected for the
 configurations tried, so that the best of 164 is not a chance peak; the share keeps a small but precisely
 measured interaction from counting: with 200 paired backgrounds the demo GATA1 CNN's own motif with 6
 unrelated weak motifs had intervals above 0 (0.2-0.7 logit, mostly at 0-2 bp, where the second motif
-replaces the first's flanking bases) beside a single effect of 3.9; at 0.25 none of them counts. Additive log-odds are independent evidence, so the ``verdict`` is read on the logit scale;
+replaces the first's flanking bases) beside a single effect of 3.9; at 0.25 none of them counts. (A
+margin of the *sum* of the single effects, 0.25 × (|A| + |B|), hid the redundancy of an OR pair whose
+motifs each move the logit by 7-10: interaction −4.8 [−5.7, −3.9] against a margin of 4.1.) Additive log-odds are independent evidence, so the ``verdict`` is read on the logit scale;
 ``verdict_probability`` reads the probability scale (where two independent motifs that each lift a weak
 baseline are already super-additive).
 """
@@ -27,7 +29,7 @@ from deepmotif.effects import (DEFAULTS as EFFECT_DEFAULTS, SCALES, implant, int
 #: the settings of the pair analysis with their defaults (config ``grammar.pairs``): ``max_spacing``, spacings
 #: 0…max_spacing bp between the end of the first motif and the second; ``max_pairs``, pairs analysed at most
 #: per model (own-family motif first); ``level``, family-wise confidence of a verdict, whose interval must
-#: also clear ``min_share`` of |first| + |second| single effects
+#: also clear ``min_share`` of the larger single effect
 DEFAULTS = CONFIG_DEFAULTS["grammar"]["pairs"]
 #: relative orientations: the first motif's strand, then the second's
 ORIENTATIONS = ("++", "+-", "-+", "--")
@@ -119,10 +121,10 @@ def pair_effects(model, first: np.ndarray, second: np.ndarray, bg: np.ndarray,
 
 def verdict(table: pd.DataFrame, scale: str, min_share: float = DEFAULTS["min_share"]) -> tuple[str, pd.Series]:
     """The verdict of one pair × task on ``scale`` from its :func:`pair_effects` rows, and the row it rests
-    on: the configuration of largest interaction whose interval lies above ``min_share`` × (|first| +
-    |second|) (cooperative), else of smallest whose interval lies below minus that (redundant), else of
-    largest |interaction| (independent)."""
-    margin = min_share * (table[f"{scale}_first"].abs() + table[f"{scale}_second"].abs())
+    on: the configuration of largest interaction whose interval lies above ``min_share`` × the larger of
+    |first| and |second| there (cooperative), else of smallest whose interval lies below minus that
+    (redundant), else of largest |interaction| (independent)."""
+    margin = min_share * np.maximum(table[f"{scale}_first"].abs(), table[f"{scale}_second"].abs())
     above = table[table[f"{scale}_low"] > margin]
     if len(above):
         return COOPERATIVE, above.loc[above[f"{scale}_interaction"].idxmax()]

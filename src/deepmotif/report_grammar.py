@@ -12,7 +12,7 @@ import pandas as pd
 #: the grammar stage's tables in results/tables, by the name write_report takes them under
 TABLES = ("instance_summary", "effects", "pair_verdicts")
 #: columns of the instance summary shown on a TF's page
-INSTANCE_SHOWN = ["motif_name", "width", "n_sites", "n_used", "positives_with_site", "negatives_with_site",
+INSTANCE_SHOWN = ["task", "motif_name", "width", "n_sites", "n_used", "positives_with_site", "negatives_with_site",
                   "fisher_p", "sites_per_positive", "median_offset", "centrality"]
 #: columns of the pair verdicts shown on a TF's page
 VERDICT_SHOWN = ["task", "first_name", "second_name", "verdict", "spacing", "orientation", "logit_interaction",
