@@ -344,7 +344,8 @@ def test_slurm_profile_resources(tmp_path):
     assert {"slurm_partition", "slurm_account", "runtime", "mem_mb", "cpus_per_task"} <= set(defaults)
     gpus = 1 if config["gpu"] == "auto" else config["gpu"]  # auto: 1 for jobs sent to a cluster
     assert gpus >= 1 and profile["executor"] == "slurm"
-    gpu_rules = {"train": "train", "interpret": "interpret"}  # rule → its section in config `resources`
+    # rule → its section in config `resources` (the grammar stage runs on the interpret stage's)
+    gpu_rules = {"train": "train", "interpret": "interpret", "grammar": "interpret"}
 
     rules = _dry_run_resources("--executor", "slurm", "--profile", PROFILE, "--workflow-profile", "none")
     for rule, res in rules.items():
@@ -375,14 +376,14 @@ def test_slurm_profile_resources(tmp_path):
 
 
 def test_workstation_profile_holds_gpu_token(tmp_path):
-    """profiles/default: with a GPU, train/interpret take the single `gpu` token (one GPU job at a time), others
-    none."""
+    """profiles/default: with a GPU, train/interpret/grammar take the single `gpu` token (one GPU job at a time),
+    others none."""
     override = tmp_path / "override.yaml"
     override.write_text(yaml.safe_dump({"resources": {"gpu": 1}}))
     rules = _dry_run_resources("--profile", "profiles/default", "--cores", "2", "--configfile", "config/config.yaml",
                                str(override))
-    assert rules["train"]["gpu"] == rules["interpret"]["gpu"] == "1"
-    assert all("gpu" not in res for rule, res in rules.items() if rule not in ("train", "interpret"))
+    assert rules["train"]["gpu"] == rules["interpret"]["gpu"] == rules["grammar"]["gpu"] == "1"
+    assert all("gpu" not in res for rule, res in rules.items() if rule not in ("train", "interpret", "grammar"))
     # `gpu: auto` on a machine without GPU is checked on a real local run in tests/test_workflow.py.
 
 
