@@ -291,7 +291,8 @@ def motif_table(top_in_family) -> tuple[list[Motif], pd.DataFrame]:
         "tf": "X", "architecture": "cnn", "method": ["saliency", "ism", "saliency", "saliency", "filters"],
         "motif_id": ids[:5], "status": ["matched", "matched", "no match", "no motif", "matched"],
         "support": [0.5, 0.4, 0.6, 0.9, np.nan], "top_in_family": top_in_family,
-        "hit1_name": ["GATA1", "GATA1", "TAL1", np.nan, "SP1"], "consensus": [CONSENSUS[m] for m in "AABCD"]})
+        "hit1_name": ["GATA1", "GATA1", "TAL1", np.nan, "SP1"], "hit1_q": [0.001, 0.002, 0.3, np.nan, 0.2],
+        "consensus": [CONSENSUS[m] for m in "AABCD"]})
     return motifs, table
 
 
@@ -301,7 +302,9 @@ def test_distinct_motifs_and_pairs():
     kept = distinct_motifs(motifs, table, settings)
     # most supported first; i1 repeats s1's PFM, s3 is no motif, x1 is not in the table, f1 (no support) last
     assert [m.id for m, _ in kept] == ["X.cnn.saliency.m2", "X.cnn.saliency.m1", "X.cnn.filter4"]
-    assert [motif_name(row) for _, row in kept] == ["unmatched CATGCCTA", "GATA1", "SP1"]
+    # named by the best hit only where it is significant: f1's SP1 (q 0.2) is not
+    assert [motif_name(row, 0.05) for _, row in kept] == ["unmatched CATGCCTA", "GATA1", "unmatched AACGTTCA"]
+    assert motif_name(kept[2][1], 0.25) == "SP1"
     assert [m.id for m, _ in distinct_motifs(motifs, table, {**settings, "max_motifs": 2})] == [
         "X.cnn.saliency.m2", "X.cnn.saliency.m1"]
     assert [m.id for m, _ in distinct_motifs(motifs, table, {**settings, "methods": ["ism", "filters"]})] == [
@@ -345,7 +348,7 @@ def grammar_inputs(tmp: Path, motifs: list[Motif], length: int = 60) -> list[str
     write_meme(tmp / "motifs.meme", motifs)
     write_meme(tmp / "jaspar.meme", [Motif("MA0001.1", "AAA", PFM["A"])])
     pd.DataFrame({"tf": "X", "architecture": "cnn", "method": "saliency", "motif_id": [m.id for m in motifs] or ["-"],
-                  "status": "matched", "support": 0.5, "top_in_family": True, "hit1_name": "AAA",
+                  "status": "matched", "support": 0.5, "top_in_family": True, "hit1_name": "AAA", "hit1_q": 0.001,
                   "consensus": "ACGT", "own_id": "MA0001.1"}).to_csv(tmp / "motifs.tsv", sep="\t", index=False)
     (tmp / "out").mkdir()
     return ["grammar", "--tf", "X", "--arch", "cnn", "--data", "data.npz", "--model", "best.pt",

@@ -20,11 +20,13 @@ from deepmotif.memeio import Motif
 UNMATCHED = "unmatched"
 
 
-def motif_name(row: pd.Series) -> str:
-    """A motif's name in the grammar tables: its best JASPAR hit, or ``unmatched <consensus>``."""
+def motif_name(row: pd.Series, significance: float) -> str:
+    """A motif's name in the grammar tables: its best JASPAR hit where that is significant (q <=
+    ``significance``, config ``match.significance``), else ``unmatched <consensus>``."""
     from deepmotif.match import MATCHED
 
-    if row.get("status") == MATCHED and isinstance(row.get("hit1_name"), str):
+    if (row.get("status") == MATCHED and isinstance(row.get("hit1_name"), str)
+            and float(row.get("hit1_q", np.nan)) <= significance):
         return row["hit1_name"]
     return f"{UNMATCHED} {row.get('consensus', '')}".strip()
 
@@ -122,7 +124,7 @@ def write_grammar(tf: str, arch: str, data_file, model_file, motifs_file, table_
     tasks = task_names(data_file, tf, int(model_scores_width(model, X[:1])))
     # a multi-task model's instances are counted against each task's own labels
     labels = load_task_labels(data_file, settings["split"]) if len(tasks) > 1 else y[:, None]
-    names = {m.id: motif_name(row) for m, row in kept}
+    names = {m.id: motif_name(row, float(cfg["match"]["significance"])) for m, row in kept}
     motifs = [m for m, _ in kept]
     refs = reference_motifs(table, jaspar_file)
     pair = settings["pairs"]

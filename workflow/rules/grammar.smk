@@ -49,8 +49,12 @@ rule grammar:
     resources:
         **gpu_resources("interpret"),
     params:
-        # of train, only the device; of match, nothing: the motif table is an input
-        settings=settings("grammar", train={"device": config["train"]["device"]}),
+        # of train, only the device; of match, the significance of a name (the motif table is an input)
+        settings=settings(
+            "grammar",
+            train={"device": config["train"]["device"]},
+            match={"significance": config["match"]["significance"]},
+        ),
     shell:
         "deepmotif grammar --set {params.settings:q} --tf {wildcards.tf:q} --arch {wildcards.arch}"
         " --data {input.data} --model {input.model} --motifs {input.motifs} --motif-table {input.table}"
