@@ -44,11 +44,10 @@ CENTRALITY_BINS = np.linspace(0, 1, 6)
 def contributions(model, X: np.ndarray, batch_size: int = DEFAULTS["batch_size"], device=None) -> np.ndarray:
     """(N, L) signed contribution of each observed base: the corrected input gradient (Majdandzic et al.
     2023; the mean over the 4 bases removed) at the observed base."""
-    from deepmotif.interpret.attribution import correct_gradients
-    from deepmotif.interpret.saliency import input_gradients
+    from deepmotif.interpret.attribution import corrected_saliency
 
-    X = np.asarray(X, dtype=np.float32)
-    return (correct_gradients(input_gradients(model, X, batch_size, device)) * X).sum(axis=1)
+    return corrected_saliency(model, np.asarray(X, dtype=np.float32), absolute=False, batch_size=batch_size,
+                              device=device).sum(axis=1)
 
 
 def scan(motifs: list[Motif], X: np.ndarray, p_value: float = DEFAULTS["p_value"]) -> pd.DataFrame:
