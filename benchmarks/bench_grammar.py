@@ -50,6 +50,7 @@ Run from the repository root::
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -62,19 +63,12 @@ from deepmotif.memeio import Motif
 from deepmotif.pairs import ORIENTATIONS, layout, pair_effects
 from deepmotif.tomtom import consensus
 
-RESULTS = Path("/work/runs/democlone/results/GATA1")
+#: the demo's GATA1 (`make demo` in the repository root); absent, a fresh CNN and random inputs stand in
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "GATA1"
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_attribution import _Targets  # noqa: E402  our model with the (N, 1) output tangermeme keeps per task
 WORKLOADS = ("effects", "pairs", "instances")
-
-
-class _Targets(torch.nn.Module):
-    """Our model with the (N, 1) output tangermeme's ``predict`` keeps per task."""
-
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x):
-        return self.model(x)[:, None]
 
 
 def _inputs(args) -> tuple[torch.nn.Module, np.ndarray, np.ndarray, np.ndarray, list[Motif], list[str]]:

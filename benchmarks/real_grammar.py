@@ -44,10 +44,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-RESULTS = Path("/work/runs/real/results")
-CONFIG = Path("/work/runs/real/config.yaml")
-JASPAR_DIR = Path("/work/runs/real/resources/jaspar")
-OUT = Path("/work/runs/real_grammar")
+ROOT = Path(__file__).resolve().parents[1]
+#: benchmarks/real_motif_recovery.py's default working directory: its trained models, config and JASPAR file
+WORK = ROOT / "results-real-motifs"
+RESULTS = WORK / "results"
+CONFIG = WORK / "config.yaml"
+JASPAR_DIR = WORK / "resources" / "jaspar"
+OUT = ROOT / "results-real-grammar"
 #: the grammar stage's output files (``deepmotif grammar`` option → file name)
 OUTPUTS = {"instances": "instances.tsv", "summary": "instance_summary.tsv", "effects": "effects.tsv",
            "pairs": "pairs.tsv", "verdicts": "pair_verdicts.tsv", "heat-map": "pairs.png"}
